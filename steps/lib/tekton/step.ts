@@ -1,0 +1,84 @@
+import { commonFlags, parseFlags, renderHelp, type FlagSpecs, type ParsedFlags } from './args.js';
+import { ExitCode, StepError, type ExitCodeValue } from '../errors.js';
+import { createLogger, type Logger } from './log.js';
+import { redact } from './redact.js';
+import { ResultsWriter } from './results.js';
+
+export interface StepContext<S extends FlagSpecs> {
+  flags: ParsedFlags<S & typeof commonFlags>;
+  log: Logger;
+  results: ResultsWriter;
+  /** Prints the step's outcome on stdout: JSON with --output json, the text rendering otherwise. */
+  emit(json: unknown, text: () => string): void;
+}
+
+export interface StepDefinition<S extends FlagSpecs = FlagSpecs> {
+  name: string;
+  summary: string;
+  flags: S;
+  /** Names of the results the step may write; the task/step contract test checks them against the Task. */
+  results: readonly string[];
+  details?: string;
+  /** Returns the exit code: 0, or 1 when a gate said no. Errors map through StepError. */
+  run(ctx: StepContext<S>): Promise<ExitCodeValue | void>;
+}
+
+export function defineStep<S extends FlagSpecs>(def: StepDefinition<S>): StepDefinition<S> {
+  return def;
+}
+
+export interface StepIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const defaultIO: StepIO = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+};
+
+export function allFlags<S extends FlagSpecs>(def: StepDefinition<S>): S & typeof commonFlags {
+  return { ...def.flags, ...commonFlags };
+}
+
+/** Runs one step: parse, run, write results, and map every outcome to the contract's exit code. */
+export async function runStep<S extends FlagSpecs>(def: StepDefinition<S>, argv: string[], io = defaultIO): Promise<ExitCodeValue> {
+  const specs = allFlags(def);
+  const log = createLogger({ step: def.name, write: (line) => io.stderr(line + '\n') });
+  try {
+    const flags = parseFlags(def.name, specs, argv);
+    if (flags.help) {
+      io.stdout(renderHelp(def.name, def.summary, specs, def.details));
+      return ExitCode.ok;
+    }
+    const results = new ResultsWriter(String(flags['results-dir']));
+    const ctx: StepContext<S> = {
+      flags,
+      log,
+      results,
+      emit(json, text) {
+        io.stdout(redact(flags.output === 'json' ? JSON.stringify(json, null, 2) + '\n' : text() + '\n'));
+      },
+    };
+    const code = (await def.run(ctx)) ?? ExitCode.ok;
+    results.flush();
+    return code;
+  } catch (err) {
+    return reportFailure(err, log);
+  }
+}
+
+export function reportFailure(err: unknown, log: Logger): ExitCodeValue {
+  if (err instanceof StepError) {
+    log.error(oneLine(err.message));
+    return err.exitCode;
+  }
+  // An unexpected error is a bug: one line for the reader, the stack only when debugging.
+  log.error(`internal error: ${oneLine(err instanceof Error ? err.message : String(err))}`);
+  if (process.env.DEBUG && err instanceof Error && err.stack) log.debug(err.stack);
+  return ExitCode.infra;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}

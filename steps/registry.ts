@@ -1,0 +1,10 @@
+import type { StepDefinition } from './lib/tekton/step.js';
+
+type Loader = () => Promise<StepDefinition<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Every step of the CLI, loaded lazily so `image-lifecycle <step>` parses only the code that step needs.
+ */
+export const steps: Record<string, Loader> = {
+  inspect: async () => (await import('./inspect/main.js')).step,
+};
