@@ -1,0 +1,226 @@
+import { readFileSync } from 'node:fs';
+import { Agent, request, type Dispatcher } from 'undici';
+import { UsageError } from '../errors.js';
+import { createLimiter } from '../concurrency.js';
+import type { Logger } from '../tekton/log.js';
+import { Authenticator } from './auth/authenticator.js';
+import { preferredChallenge } from './auth/challenge.js';
+import { anonymousKeychain, type Keychain } from './auth/keychain.js';
+import { errorFromResponse, isTransientStatus, RegistryError } from './errors.js';
+import { defaultRetryPolicy, parseRetryAfter, RetryAfterError, withRetries, type RetryPolicy } from './retry.js';
+
+export interface TransportOptions {
+  keychain?: Keychain;
+  /** Hosts (host[:port]) reached over plain HTTP or TLS without verification. */
+  insecureRegistries?: string[];
+  /** PEM bundle trusted in addition to the system CAs (e.g. the OpenShift service CA). */
+  caFile?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Requests in flight at once, across all registries of this client. */
+  concurrency?: number;
+  timeoutMs?: number;
+  log?: Logger;
+  userAgent?: string;
+}
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
+  /** A path such as /v2/<name>/tags/list, or an absolute URL (upload locations, Link targets). */
+  path: string;
+  /** Token scopes, e.g. repository:foo:pull. */
+  scopes: string[];
+  operation: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  /** Statuses the caller handles itself; every other non-2xx becomes a RegistryError. */
+  accept?: number[];
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  url: string;
+}
+
+/** Docker treats these as insecure without being told, and so do we. */
+export const DEFAULT_INSECURE = ['localhost', '127.0.0.1', '[::1]'];
+const MAX_REDIRECTS = 5;
+
+export function isInsecureHost(registry: string, insecure: string[]): boolean {
+  const host = registry.replace(/:\d+$/, '');
+  return insecure.includes(registry) || insecure.includes(host) || DEFAULT_INSECURE.includes(host);
+}
+
+/**
+ * HTTP for one or more registries: a keep-alive pool per origin, bounded concurrency, scheme discovery
+ * for insecure hosts, authentication from the registry's challenge, and retries of transient failures.
+ */
+export class RegistryTransport {
+  private readonly agent: Agent;
+  private readonly insecureAgent: Agent;
+  private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
+  private readonly policy: RetryPolicy;
+  private readonly keychain: Keychain;
+  private readonly insecure: string[];
+  private readonly log?: Logger;
+  private readonly userAgent: string;
+  private readonly origins = new Map<string, Promise<{ base: string; auth: Authenticator }>>();
+  /** Requests sent, for benchmarks and tests that count round trips. */
+  requestCount = 0;
+
+  constructor(options: TransportOptions = {}) {
+    const ca = options.caFile ? readCa(options.caFile) : undefined;
+    const timeout = options.timeoutMs ?? 30_000;
+    const common = { keepAliveTimeout: 30_000, headersTimeout: timeout, bodyTimeout: timeout, connections: options.concurrency ?? 8 };
+    this.agent = new Agent({ ...common, connect: ca ? { ca: [ca] } : {} });
+    this.insecureAgent = new Agent({ ...common, connect: { rejectUnauthorized: false } });
+    this.limit = createLimiter(options.concurrency ?? 8);
+    this.policy = { ...defaultRetryPolicy, ...options.retry };
+    this.keychain = options.keychain ?? anonymousKeychain;
+    this.insecure = options.insecureRegistries ?? [];
+    this.log = options.log;
+    this.userAgent = options.userAgent ?? 'image-lifecycle/0.1';
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.agent.close(), this.insecureAgent.close()]);
+  }
+
+  authenticator(registry: string): Promise<Authenticator> {
+    return this.origin(registry).then((o) => o.auth);
+  }
+
+  private dispatcherFor(registry: string): Dispatcher {
+    return isInsecureHost(registry, this.insecure) ? this.insecureAgent : this.agent;
+  }
+
+  /** Finds the scheme and the auth challenge with one GET /v2/, once per registry. */
+  private origin(registry: string): Promise<{ base: string; auth: Authenticator }> {
+    let found = this.origins.get(registry);
+    if (!found) {
+      found = this.ping(registry);
+      found.catch(() => this.origins.delete(registry));
+      this.origins.set(registry, found);
+    }
+    return found;
+  }
+
+  private async ping(registry: string): Promise<{ base: string; auth: Authenticator }> {
+    const schemes = isInsecureHost(registry, this.insecure) ? ['https', 'http'] : ['https'];
+    let lastError: unknown;
+    for (const scheme of schemes) {
+      const base = `${scheme}://${registry}`;
+      try {
+        const res = await this.retry(`ping ${registry}`, () => this.send(registry, 'GET', `${base}/v2/`, {}));
+        if (res.status !== 200 && res.status !== 401) throw errorFromResponse(`ping ${registry}`, res.status, res.body.toString());
+        const challenge = res.status === 401 ? preferredChallenge(res.headers['www-authenticate']) : undefined;
+        const credential = await this.keychain.resolve(registry);
+        const auth = new Authenticator(registry, challenge, credential, {
+          dispatcher: this.dispatcherFor(registry),
+          retry: (op, fn) => this.retry(op, fn),
+        });
+        return { base, auth };
+      } catch (err) {
+        lastError = err;
+        // Only a TLS-level failure on an insecure host is a reason to try plain HTTP.
+        if (scheme === 'https' && schemes.length > 1 && !(err instanceof RegistryError && err.status)) continue;
+        throw err;
+      }
+    }
+    throw lastError;
+  }
+
+  retry<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return withRetries(operation, fn, this.policy, this.log);
+  }
+
+  private async send(
+    registry: string,
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body?: Buffer | string,
+  ): Promise<RegistryResponse> {
+    return this.limit(async () => {
+      this.requestCount++;
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers: { 'user-agent': this.userAgent, ...headers },
+        body,
+        dispatcher: this.dispatcherFor(registry),
+      });
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      const data = Buffer.concat(chunks);
+      const flat = flattenHeaders(res.headers);
+      const declared = flat['content-length'];
+      if (method !== 'HEAD' && declared !== undefined && Number(declared) !== data.length) {
+        throw new RegistryError(`${method} ${url}: response body truncated (${data.length} of ${declared} bytes)`, res.statusCode, 'TRUNCATED', true);
+      }
+      return { status: res.statusCode, headers: flat, body: data, url };
+    });
+  }
+
+  /** Sends one registry request with authentication, redirects and retries. */
+  async request(registry: string, req: RegistryRequest): Promise<RegistryResponse> {
+    const { base, auth } = await this.origin(registry);
+    const url = req.path.startsWith('http') ? req.path : base + req.path;
+    return this.retry(req.operation, async () => {
+      let reauthenticated = false;
+      for (;;) {
+        const authorization = await auth.header(req.scopes);
+        const headers = { ...req.headers, ...(authorization ? { authorization } : {}) };
+        let res = await this.send(registry, req.method, url, headers, req.body);
+        res = await this.followRedirects(registry, req, res, authorization);
+        if (res.status === 401 && !reauthenticated) {
+          reauthenticated = true;
+          if (auth.unauthorized(preferredChallenge(res.headers['www-authenticate']), req.scopes)) continue;
+        }
+        return this.check(req, res);
+      }
+    });
+  }
+
+  private async followRedirects(registry: string, req: RegistryRequest, first: RegistryResponse, authorization?: string): Promise<RegistryResponse> {
+    let res = first;
+    for (let hops = 0; hops < MAX_REDIRECTS && [301, 302, 303, 307, 308].includes(res.status); hops++) {
+      const location = res.headers.location;
+      if (!location || (req.method !== 'GET' && req.method !== 'HEAD')) break;
+      const target = new URL(location, res.url);
+      // Storage backends sign their own URLs; the registry's credentials must not follow us there.
+      const sameOrigin = target.origin === new URL(res.url).origin;
+      const headers = { ...req.headers, ...(sameOrigin && authorization ? { authorization } : {}) };
+      res = await this.send(registry, req.method, target.toString(), headers);
+    }
+    return res;
+  }
+
+  private check(req: RegistryRequest, res: RegistryResponse): RegistryResponse {
+    if ((res.status >= 200 && res.status < 300) || req.accept?.includes(res.status)) return res;
+    const body = res.body.toString('utf8');
+    if (res.status === 429 || isTransientStatus(res.status)) {
+      const err = new RetryAfterError(errorFromResponse(req.operation, res.status, body).message, res.status, res.status === 429 ? 'TOOMANYREQUESTS' : `HTTP_${res.status}`, true);
+      err.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+      throw err;
+    }
+    throw errorFromResponse(req.operation, res.status, body);
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function readCa(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--ca-file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${file}: no PEM certificate in it`);
+  return text;
+}
