@@ -117,9 +117,17 @@ export class RegistryClient {
     const res = await this.call(ref, 'delete', {
       method: 'DELETE',
       path: `/v2/${ref.repository}/manifests/${ref.identifier()}`,
-      accept: [404],
+      accept: [404, 405],
       operation: `delete ${ref}`,
     });
+    if (res.status === 405) {
+      throw new RegistryError(
+        `delete ${ref}: ${ref.registry} does not allow deleting manifests (HTTP 405; distribution needs storage.delete.enabled: true)`,
+        405,
+        'UNSUPPORTED',
+        false,
+      );
+    }
     return res.status === 404 ? 'absent' : 'deleted';
   }
 

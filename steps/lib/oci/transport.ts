@@ -47,6 +47,15 @@ export interface RegistryResponse {
 export const DEFAULT_INSECURE = ['localhost', '127.0.0.1', '[::1]'];
 const MAX_REDIRECTS = 5;
 
+/**
+ * Schemes to try, in order. Loopback registries are nearly always plain HTTP, so HTTP goes first there;
+ * other insecure hosts get HTTPS without verification first, as docker does.
+ */
+export function schemeOrder(registry: string, insecure: string[]): string[] {
+  if (!isInsecureHost(registry, insecure)) return ['https'];
+  return DEFAULT_INSECURE.includes(registry.replace(/:\d+$/, '')) ? ['http', 'https'] : ['https', 'http'];
+}
+
 export function isInsecureHost(registry: string, insecure: string[]): boolean {
   const host = registry.replace(/:\d+$/, '');
   return insecure.includes(registry) || insecure.includes(host) || DEFAULT_INSECURE.includes(host);
@@ -83,7 +92,11 @@ export class RegistryTransport {
     this.userAgent = options.userAgent ?? 'image-lifecycle/0.1';
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await Promise.all([this.agent.close(), this.insecureAgent.close()]);
   }
 
@@ -107,13 +120,18 @@ export class RegistryTransport {
   }
 
   private async ping(registry: string): Promise<{ base: string; auth: Authenticator }> {
-    const schemes = isInsecureHost(registry, this.insecure) ? ['https', 'http'] : ['https'];
     let lastError: unknown;
-    for (const scheme of schemes) {
+    for (const scheme of schemeOrder(registry, this.insecure)) {
       const base = `${scheme}://${registry}`;
       try {
-        const res = await this.retry(`ping ${registry}`, () => this.send(registry, 'GET', `${base}/v2/`, {}));
-        if (res.status !== 200 && res.status !== 401) throw errorFromResponse(`ping ${registry}`, res.status, res.body.toString());
+        const operation = `ping ${registry}`;
+        const res = await this.retry(operation, async () => throwIfTransient(operation, await this.send(registry, 'GET', `${base}/v2/`, {})));
+        if (res.status !== 200 && res.status !== 401) {
+          lastError = errorFromResponse(`ping ${registry}`, res.status, res.body.toString());
+          // 400 to plain HTTP is a TLS-only server telling us so; anything else is the registry's answer.
+          if (scheme === 'http' && res.status === 400) continue;
+          throw lastError;
+        }
         const challenge = res.status === 401 ? preferredChallenge(res.headers['www-authenticate']) : undefined;
         const credential = await this.keychain.resolve(registry);
         const auth = new Authenticator(registry, challenge, credential, {
@@ -123,9 +141,8 @@ export class RegistryTransport {
         return { base, auth };
       } catch (err) {
         lastError = err;
-        // Only a TLS-level failure on an insecure host is a reason to try plain HTTP.
-        if (scheme === 'https' && schemes.length > 1 && !(err instanceof RegistryError && err.status)) continue;
-        throw err;
+        // A failure below HTTP (TLS handshake, refused) on an insecure host: the other scheme may answer.
+        if (err instanceof RegistryError && err.status) throw err;
       }
     }
     throw lastError;
@@ -198,14 +215,18 @@ export class RegistryTransport {
 
   private check(req: RegistryRequest, res: RegistryResponse): RegistryResponse {
     if ((res.status >= 200 && res.status < 300) || req.accept?.includes(res.status)) return res;
-    const body = res.body.toString('utf8');
-    if (res.status === 429 || isTransientStatus(res.status)) {
-      const err = new RetryAfterError(errorFromResponse(req.operation, res.status, body).message, res.status, res.status === 429 ? 'TOOMANYREQUESTS' : `HTTP_${res.status}`, true);
-      err.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-      throw err;
-    }
-    throw errorFromResponse(req.operation, res.status, body);
+    throwIfTransient(req.operation, res);
+    throw errorFromResponse(req.operation, res.status, res.body.toString('utf8'));
   }
+}
+
+/** Turns an overloaded or failing answer into an error the retry policy retries (honouring Retry-After). */
+function throwIfTransient(operation: string, res: RegistryResponse): RegistryResponse {
+  if (!isTransientStatus(res.status)) return res;
+  const message = errorFromResponse(operation, res.status, res.body.toString('utf8')).message;
+  const err = new RetryAfterError(message, res.status, res.status === 429 ? 'TOOMANYREQUESTS' : `HTTP_${res.status}`, true);
+  err.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+  throw err;
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {

@@ -1,0 +1,50 @@
+# The two commands of the README: `make demo` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+JEST_WORKERS ?= 2
+
+.PHONY: help setup build typecheck lint test test-unit test-integration tekton demo images bench clean
+
+help:
+	@echo "make demo   run the main job locally (registry, image, lifecycle steps)"
+	@echo "make test   run the whole test suite (installs prerequisites first)"
+	@echo "other: setup build typecheck lint tekton images bench clean"
+
+setup:
+	@scripts/install-prereqs.sh
+
+build: setup
+	@node build.mjs
+
+typecheck: setup
+	@npx tsc --noEmit -p .
+
+lint: setup
+	@npx eslint . && npx prettier --check . >/dev/null
+
+tekton: setup
+	@bash test/tekton/validate.sh
+
+test: setup
+	@npx tsc --noEmit -p .
+	@node build.mjs
+	@bash test/tekton/validate.sh
+	@npx jest --maxWorkers=$(JEST_WORKERS) --ci
+
+test-unit: setup
+	@npx jest test/unit --maxWorkers=$(JEST_WORKERS)
+
+test-integration: setup
+	@npx jest test/integration --maxWorkers=$(JEST_WORKERS)
+
+demo: build
+	@bash examples/demo.sh
+
+images: setup
+	@bash images/build-images.sh
+
+bench: build
+	@bash bench/run.sh
+
+clean:
+	rm -rf dist .cache test/artifacts

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+const BUNDLE = join(REPO_ROOT, 'dist', 'image-lifecycle.mjs');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+let useBundle: boolean | undefined;
+/** The bundle when `make build` made it after the last source change (fast start), the sources through tsx otherwise. */
+function cliCommand(): string[] {
+  if (useBundle === undefined) {
+    try {
+      useBundle = statSync(BUNDLE).mtimeMs > newestSource(join(REPO_ROOT, 'steps'));
+    } catch {
+      useBundle = false;
+    }
+  }
+  return useBundle ? [BUNDLE] : ['--import', 'tsx', join(REPO_ROOT, 'steps', 'cli.ts')];
+}
+
+/** Runs `image-lifecycle <args>` as a separate process, the way Tekton runs a step. */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...cliCommand(), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOG_FORMAT: 'text', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
