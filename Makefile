@@ -26,6 +26,7 @@ tekton: setup
 	@bash test/tekton/validate.sh
 
 test: setup
+	@bash test/tools/build-registry-v3.sh
 	@npx tsc --noEmit -p .
 	@node build.mjs
 	@bash test/tekton/validate.sh

@@ -1,8 +1,17 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** The checkout this code runs from, found upwards from the working directory (jest and tsx both start there). */
+function findRepoRoot(start: string): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'image-lifecycle') return dir;
+    if (dirname(dir) === dir) throw new Error(`no image-lifecycle checkout above ${start}`);
+  }
+}
+
+export const REPO_ROOT = findRepoRoot(process.cwd());
 const BUNDLE = join(REPO_ROOT, 'dist', 'image-lifecycle.mjs');
 
 export interface CliResult {

@@ -192,3 +192,6 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     throw error;
   }
 }
+
+/** distribution v3, built by test/tools/build-registry-v3.sh (make test runs it first). */
+export const REGISTRY_V3_COMMAND = join(process.cwd(), '.cache', 'bin', 'registry-v3.0.0');
