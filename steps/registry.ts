@@ -7,4 +7,6 @@ type Loader = () => Promise<StepDefinition<any>>; // eslint-disable-line @typesc
  */
 export const steps: Record<string, Loader> = {
   inspect: async () => (await import('./inspect/main.js')).step,
+  'scan-gate': async () => (await import('./scan-gate/main.js')).step,
+  'compliance-report': async () => (await import('./compliance-report/main.js')).step,
 };

@@ -182,11 +182,15 @@ export class RegistryClient {
 
   /** Uploads a blob in one PUT unless the repository has it already. */
   async pushBlob(ref: Reference, data: Buffer, digest = sha256Digest(data)): Promise<Descriptor> {
-    const descriptor = { mediaType: 'application/octet-stream', digest, size: data.length };
-    if (await this.headBlob(ref, digest)) return descriptor;
+    if (await this.headBlob(ref, digest)) return { mediaType: 'application/octet-stream', digest, size: data.length };
+    return this.uploadBlob(ref, data, digest);
+  }
+
+  /** Uploads a blob in one POST + PUT, without asking first; for callers that just checked it is missing. */
+  async uploadBlob(ref: Reference, data: Buffer, digest = sha256Digest(data)): Promise<Descriptor> {
     const start = await this.call(ref, 'pull,push', { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/`, operation: `start upload to ${ref.context()}` });
     await this.finishUpload(ref, start, data, digest);
-    return descriptor;
+    return { mediaType: 'application/octet-stream', digest, size: data.length };
   }
 
   /**
@@ -266,18 +270,23 @@ export class RegistryClient {
       });
     const byDigest = await probe(ZERO_DIGEST);
     const byTag = await probe('image-lifecycle-capability-probe');
-    const referrers = await this.call(ref, 'pull', {
+    return {
+      deleteManifests: byDigest.status === 404 || byDigest.status === 202,
+      deleteTags: byTag.status === 404 || byTag.status === 202,
+      referrersApi: await this.hasReferrersApi(ref),
+    };
+  }
+
+  /** Whether the registry answers the referrers API (one GET, for a digest that cannot exist); reads only. */
+  async hasReferrersApi(ref: Reference): Promise<boolean> {
+    const res = await this.call(ref, 'pull', {
       method: 'GET',
       path: `/v2/${ref.repository}/referrers/${ZERO_DIGEST}`,
       headers: { accept: OCI_INDEX },
       accept: [400, 404, 405],
       operation: `probe referrers API in ${ref.context()}`,
     });
-    return {
-      deleteManifests: byDigest.status === 404 || byDigest.status === 202,
-      deleteTags: byTag.status === 404 || byTag.status === 202,
-      referrersApi: referrers.status === 200 && (referrers.headers['content-type'] ?? '').startsWith(OCI_INDEX),
-    };
+    return res.status === 200 && (res.headers['content-type'] ?? '').startsWith(OCI_INDEX);
   }
 }
 

@@ -2,6 +2,7 @@ import type { FlagSpecs } from '../tekton/args.js';
 import type { Logger } from '../tekton/log.js';
 import { chainKeychains, keychainFromDockerConfig, OPENSHIFT_INTERNAL_REGISTRIES, serviceAccountKeychain } from './auth/keychain.js';
 import { RegistryClient } from './client.js';
+import type { TransportOptions } from './transport.js';
 
 /** The registry-access flags every registry-facing step shares. */
 export const registryFlags = {
@@ -31,11 +32,12 @@ export function insecureRegistries(flagValues: string[]): string[] {
 }
 
 /** Builds the client from the shared flags: docker config, then the pod's service-account token for OpenShift's registry. */
-export function clientFromFlags(flags: RegistryFlagValues, log: Logger): RegistryClient {
+export function clientFromFlags(flags: RegistryFlagValues, log: Logger, options: Pick<TransportOptions, 'concurrency'> = {}): RegistryClient {
   return new RegistryClient({
     keychain: chainKeychains(keychainFromDockerConfig(flags['docker-config'] || undefined), serviceAccountKeychain(OPENSHIFT_INTERNAL_REGISTRIES)),
     insecureRegistries: insecureRegistries(flags['insecure-registry']),
     caFile: flags['ca-file'] || undefined,
     log,
+    ...options,
   });
 }
