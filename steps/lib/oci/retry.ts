@@ -54,7 +54,7 @@ export async function withRetries<T>(
   log?: Logger,
 ): Promise<T> {
   try {
-    return await pRetry(attempt, {
+    return await pRetry(() => attempt().catch((err: unknown) => Promise.reject(asError(err))), {
       retries: policy.retries,
       minTimeout: policy.minDelayMs,
       maxTimeout: policy.maxDelayMs,
@@ -78,6 +78,16 @@ export async function withRetries<T>(
     if (code) throw new RegistryError(`${operation}: ${describe(err)} (gave up after retries)`, undefined, code, true, { cause: err });
     throw err;
   }
+}
+
+/**
+ * p-retry gives up on anything that is not an Error of this realm; errors from another realm (undici's
+ * under jest's module sandbox) are wrapped, keeping their code reachable through `cause`.
+ */
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const message = typeof err === 'object' && err !== null && 'message' in err ? String((err as { message: unknown }).message) : String(err);
+  return new Error(message, { cause: err });
 }
 
 function describe(err: unknown): string {
