@@ -7,6 +7,9 @@ type Loader = () => Promise<StepDefinition<any>>; // eslint-disable-line @typesc
  */
 export const steps: Record<string, Loader> = {
   inspect: async () => (await import('./inspect/main.js')).step,
+  notify: async () => (await import('./notify/main.js')).step,
+  metrics: async () => (await import('./metrics/main.js')).step,
+  'registry-health': async () => (await import('./registry-health/main.js')).step,
   'scan-gate': async () => (await import('./scan-gate/main.js')).step,
   'compliance-report': async () => (await import('./compliance-report/main.js')).step,
 };
