@@ -1,5 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '../../helpers/cli.js';
+import { runCommand } from '../../helpers/command.js';
 import { ADMIN } from '../../helpers/credentials.js';
 import { startRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { runStepInProcess } from '../../helpers/run-step.js';
@@ -183,6 +186,18 @@ describe('compliance-report against a real registry', () => {
     expect(html).toContain('<table id="images">');
     expect((html.match(/<tr class="/g) ?? []).length).toBe(4);
     expect(html).toContain(`data-digest="${release.digest}"`);
+
+    // The page as a person sees it: headless Chromium renders it from the file alone (self-contained).
+    const artifacts = join(REPO_ROOT, 'test', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const screenshot = join(artifacts, 'compliance-report.png');
+    rmSync(screenshot, { force: true });
+    const page = pathToFileURL(join(dir, 'compliance-report.html')).toString();
+    const dom = await chromium(['--dump-dom', page]);
+    expect(dom).toContain('<table id="images">');
+    expect((dom.match(/<tr class="/g) ?? []).length).toBe(4);
+    await chromium([`--screenshot=${screenshot}`, '--window-size=1280,900', page]);
+    expect(statSync(screenshot).size).toBeGreaterThan(5000);
   });
 
   it('names a repository that does not exist', async () => {
@@ -201,3 +216,11 @@ describe('compliance-report against a real registry', () => {
     ).toEqual([expect.stringMatching(/shop\/nope/)]);
   });
 });
+
+/** Debian's Chromium, headless, with the flags that keep it off the network. */
+async function chromium(args: string[]): Promise<string> {
+  const profile = makeTempDir('chromium-profile');
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
+  const { stdout } = await runCommand('chromium', [...flags, ...args], { timeoutMs: 60_000 });
+  return stdout;
+}
