@@ -22,6 +22,8 @@ if (values.step) {
   if (!/^[a-z][a-z0-9-]*$/.test(values.step)) throw new Error(`invalid step name ${values.step}`);
   const result = await build({
     ...common,
+    // The image links this file onto PATH as `image-lifecycle`; the .mjs real path keeps it an ES module.
+    banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
     stdin: {
       contents: `import { step } from './steps/${values.step}/main.ts';\nimport { runSingle } from './steps/single.ts';\nrunSingle(step);\n`,
       resolveDir: process.cwd(),

@@ -1,0 +1,123 @@
+import { resolve } from 'node:path';
+import { makeBuildahStore } from '../../helpers/buildah-store.js';
+import { runCommand } from '../../helpers/command.js';
+import { buildLocalNodeImage } from '../../helpers/node-base-image.js';
+import { startRegistry, type TestRegistry } from '../../helpers/registry.js';
+import { createSeeder } from '../../helpers/seed.js';
+
+// Builds the inspect step's image for real from images/Containerfile through images/build-images.sh, on a Node
+// base assembled from this machine (nothing pulled), and runs it the way OpenShift does: an arbitrary UID in
+// group 0. Only the builder stage's npm reaches the network (registry.npmjs.org).
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+const IMAGE = 'localhost/il-test/inspect:test';
+/** A UID from an OpenShift namespace range: no passwd entry, group 0. */
+const ARBITRARY_USER = '1000650000:0';
+const BUILD_TIMEOUT_MS = 10 * 60_000;
+
+interface ImageConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Labels?: Record<string, string>;
+}
+
+const store = makeBuildahStore('il-step-image');
+let config: ImageConfig;
+let container: string;
+let registry: TestRegistry;
+
+beforeAll(async () => {
+  const base = await buildLocalNodeImage(store);
+  await runCommand(resolve(REPO_ROOT, 'images/build-images.sh'), ['inspect'], {
+    cwd: REPO_ROOT,
+    timeoutMs: BUILD_TIMEOUT_MS,
+    env: {
+      ...store.env,
+      BUILDAH_OPTS: store.globalArgs.join(' '),
+      PULL: 'never',
+      LAYERS: 'false',
+      BUILDER_IMAGE: base,
+      BASE_IMAGE: base,
+      IMAGE_PREFIX: 'localhost/il-test',
+      VERSION: 'test',
+    },
+  });
+  config = JSON.parse((await store.run(['inspect', '--type', 'image', IMAGE])).stdout).OCIv1.config;
+  container = (await store.run(['from', '--pull=never', IMAGE])).stdout.trim();
+  registry = await startRegistry();
+}, BUILD_TIMEOUT_MS + 60_000);
+
+afterAll(async () => {
+  await registry?.stop();
+  store.destroy();
+}, 120_000);
+
+/** `buildah run` in the step container as the arbitrary UID; chroot isolation shares the host's loopback. */
+function runInImage(args: readonly string[]): Promise<string> {
+  return store
+    .run(['run', '--isolation', 'chroot', '--user', ARBITRARY_USER, container, '--', ...args])
+    .then((result) => result.stdout);
+}
+
+test('the image runs `image-lifecycle inspect --help`, with or without the step name', async () => {
+  for (const args of [['inspect', '--help'], ['--help']]) {
+    const help = await runInImage(['image-lifecycle', ...args]);
+    expect(help).toMatch(/^Usage: image-lifecycle inspect \[flags\]/);
+    expect(help).toContain('--image');
+  }
+});
+
+test('the image config: non-root numeric user, HOME set, image-lifecycle entrypoint, OCI labels', () => {
+  expect(config.User).toBe('1001');
+  expect(config.Env).toContain('HOME=/tmp');
+  expect(config.Entrypoint).toEqual(['image-lifecycle']);
+  expect(config.Cmd).toEqual(['--help']);
+  expect(config.Labels).toMatchObject({
+    'org.opencontainers.image.title': 'image-lifecycle-inspect',
+    'org.opencontainers.image.version': 'test',
+    'org.opencontainers.image.licenses': 'Apache-2.0',
+  });
+  expect(config.Labels?.['org.opencontainers.image.revision']).toMatch(/^([0-9a-f]{40}|unknown)$/);
+});
+
+test('the program is group-0 readable and executable, and only /tmp is writable for the arbitrary UID', async () => {
+  const probe = `
+    const fs = require('node:fs');
+    const writable = (path) => { try { fs.accessSync(path, fs.constants.W_OK); return true; } catch { return false; } };
+    const program = fs.statSync('/opt/image-lifecycle/image-lifecycle.mjs');
+    console.log(JSON.stringify({
+      gid: program.gid,
+      mode: (program.mode & 0o777).toString(8),
+      link: fs.readlinkSync('/usr/local/bin/image-lifecycle'),
+      writable: ['/', '/opt/image-lifecycle', '/usr/local/bin', '/etc', process.env.HOME].filter(writable),
+    }));`;
+  expect(JSON.parse(await runInImage(['node', '-e', probe]))).toEqual({
+    gid: 0,
+    mode: '755',
+    link: '/opt/image-lifecycle/image-lifecycle.mjs',
+    writable: ['/tmp'],
+  });
+});
+
+test('the step inspects an image in a real registry from inside the image and writes its results under /tmp', async () => {
+  const pushed = await createSeeder(registry).pushImage({ repo: 'team/app', tag: 'v1' });
+  const output = await runInImage([
+    'image-lifecycle',
+    'inspect',
+    '--image',
+    `${registry.host}/team/app:v1`,
+    '--output',
+    'json',
+    '--results-dir',
+    '/tmp/results',
+  ]);
+  expect(JSON.parse(output)).toMatchObject({ digest: pushed.digest });
+  const digestResult = await runInImage([
+    'node',
+    '-p',
+    "require('node:fs').readFileSync('/tmp/results/IMAGE_DIGEST', 'utf8')",
+  ]);
+  expect(digestResult.trim()).toBe(pushed.digest);
+});
