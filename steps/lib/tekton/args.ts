@@ -56,7 +56,7 @@ export function parseFlags<S extends FlagSpecs>(command: string, specs: S, argv:
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({ args: booleanValues(specs, argv), options, strict: true, allowPositionals: true }));
   } catch (err) {
     throw new UsageError(`${command}: ${describeParseError(err)} (see 'image-lifecycle ${command} --help')`);
   }
@@ -79,6 +79,27 @@ export function parseFlags<S extends FlagSpecs>(command: string, specs: S, argv:
     }
   }
   return values as ParsedFlags<S>;
+}
+
+/**
+ * Tekton cannot leave an argument out, so a Task passes a boolean as `--flag true|false` (or `--flag=false`).
+ * Those forms are folded into what parseArgs understands: the flag alone, or nothing.
+ */
+function booleanValues(specs: FlagSpecs, argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const match = /^--([^=]+)(?:=(.*))?$/.exec(arg);
+    if (!match || specs[match[1] as string]?.type !== 'boolean') {
+      out.push(arg);
+      continue;
+    }
+    let value = match[2];
+    if (value === undefined && (argv[i + 1] === 'true' || argv[i + 1] === 'false')) value = argv[++i];
+    if (value === undefined || value === 'true') out.push(`--${match[1]}`);
+    else if (value !== 'false') throw new UsageError(`--${match[1]} takes true or false, got "${value}"`);
+  }
+  return out;
 }
 
 function describeParseError(err: unknown): string {

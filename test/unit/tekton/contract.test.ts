@@ -43,6 +43,13 @@ describe('parseFlags', () => {
     const f = parseFlags('x', specs, ['--image', 'i', '--tag', 'a', '--tag', 'b', '--force']);
     expect(f).toMatchObject({ image: 'i', mode: 'a', tag: ['a', 'b'], force: true });
   });
+  test('booleans also take true/false values, as Tekton Tasks must pass them', () => {
+    expect(parseFlags('x', specs, ['--image', 'i', '--force', 'false']).force).toBeUndefined();
+    expect(parseFlags('x', specs, ['--image', 'i', '--force', 'true']).force).toBe(true);
+    expect(parseFlags('x', specs, ['--image', 'i', '--force=false']).force).toBeUndefined();
+    expect(() => parseFlags('x', specs, ['--image', 'i', '--force=maybe'])).toThrow(/--force takes true or false, got "maybe"/);
+  });
+
   test.each([
     [['--image', 'i', '--nope'], /x: unknown flag --nope/],
     [['--image'], /flag --image needs a value/],
