@@ -7,6 +7,10 @@ type Loader = () => Promise<StepDefinition<any>>; // eslint-disable-line @typesc
  */
 export const steps: Record<string, Loader> = {
   inspect: async () => (await import('./inspect/main.js')).step,
+  'compute-tags': async () => (await import('./compute-tags/main.js')).step,
+  tag: async () => (await import('./tag/main.js')).step,
+  promote: async () => (await import('./promote/main.js')).step,
+  build: async () => (await import('./build/main.js')).step,
   notify: async () => (await import('./notify/main.js')).step,
   metrics: async () => (await import('./metrics/main.js')).step,
   'registry-health': async () => (await import('./registry-health/main.js')).step,

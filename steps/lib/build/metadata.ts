@@ -1,0 +1,46 @@
+import { UsageError } from '../errors.js';
+
+/** What the OCI image-spec's pre-defined annotation keys say about a build. */
+export interface ImageMetadata {
+  source?: string;
+  revision?: string;
+  version?: string;
+  title?: string;
+  created: string;
+  baseName?: string;
+  baseDigest?: string;
+}
+
+const KEY = {
+  source: 'org.opencontainers.image.source',
+  revision: 'org.opencontainers.image.revision',
+  version: 'org.opencontainers.image.version',
+  title: 'org.opencontainers.image.title',
+  created: 'org.opencontainers.image.created',
+  baseName: 'org.opencontainers.image.base.name',
+  baseDigest: 'org.opencontainers.image.base.digest',
+} as const;
+
+/**
+ * The org.opencontainers.image.* keys, set both as labels (what `inspect` and OpenShift show) and as
+ * manifest annotations (what registries and Chains read). Explicit --label/--annotation values win.
+ */
+export function metadataKeys(metadata: ImageMetadata): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [field, key] of Object.entries(KEY) as Array<[keyof ImageMetadata, string]>) {
+    const value = metadata[field];
+    if (value) out[key] = value;
+  }
+  return out;
+}
+
+/** Parses repeatable KEY=VALUE flags; the value may itself contain `=`. */
+export function parsePairs(values: readonly string[], flag: string): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} "${value}": expected NAME=VALUE`);
+    pairs.set(value.slice(0, eq), value.slice(eq + 1));
+  }
+  return pairs;
+}
