@@ -15,7 +15,9 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   // CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 };
 
 if (values.step) {

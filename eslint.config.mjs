@@ -1,7 +1,18 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', '.cache/**', 'test/artifacts/**', '**/*.cjs', '**/*.mjs', 'bin/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'coverage/**',
+      '.cache/**',
+      'test/artifacts/**',
+      '**/*.cjs',
+      '**/*.mjs',
+      'bin/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -27,20 +27,54 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`registry at ${registry.url}\n`);
     const seeder = createSeeder(registry);
-    await seeder.pushImage({ repo: 'workshop/monitoring-service', tag: '1.2.3', config: { labels: { 'org.opencontainers.image.version': '1.2.3' } } });
-    await seeder.pushIndex({ repo: 'workshop/monitoring-service', tag: '1.2.3-multiarch', platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64' }] });
+    await seeder.pushImage({
+      repo: 'workshop/monitoring-service',
+      tag: '1.2.3',
+      config: { labels: { 'org.opencontainers.image.version': '1.2.3' } },
+    });
+    await seeder.pushIndex({
+      repo: 'workshop/monitoring-service',
+      tag: '1.2.3-multiarch',
+      platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64' },
+      ],
+    });
 
     const results = mkdtempSync(join(tmpdir(), 'il-demo-results-'));
     banner('inspect: resolve the image before anything deploys it');
-    const code = await step(['inspect', '--image', `${registry.host}/workshop/monitoring-service:1.2.3`, '--sibling-tags', '--results-dir', results]);
+    const code = await step([
+      'inspect',
+      '--image',
+      `${registry.host}/workshop/monitoring-service:1.2.3`,
+      '--sibling-tags',
+      '--results-dir',
+      results,
+    ]);
     banner('inspect a two-platform index (JSON contract)');
-    await step(['inspect', '--image', `${registry.host}/workshop/monitoring-service:1.2.3-multiarch`, '--output', 'json', '--results-dir', results]);
+    await step([
+      'inspect',
+      '--image',
+      `${registry.host}/workshop/monitoring-service:1.2.3-multiarch`,
+      '--output',
+      'json',
+      '--results-dir',
+      results,
+    ]);
     banner('inspect an image that is not there (exit code 1, the ImagePullBackOff the pipeline avoids)');
-    const missing = await step(['inspect', '--image', `${registry.host}/workshop/monitoring-service:9.9.9`, '--results-dir', results]);
+    const missing = await step([
+      'inspect',
+      '--image',
+      `${registry.host}/workshop/monitoring-service:9.9.9`,
+      '--results-dir',
+      results,
+    ]);
 
     banner(`Tekton results written to ${results}`);
-    for (const name of readdirSync(results).sort()) process.stdout.write(`${name}=${readFileSync(join(results, name), 'utf8')}\n`);
-    if (code !== 0 || missing !== 1) throw new Error(`demo expected exit codes 0 and 1, got ${code} and ${missing}`);
+    for (const name of readdirSync(results).sort())
+      process.stdout.write(`${name}=${readFileSync(join(results, name), 'utf8')}\n`);
+    if (code !== 0 || missing !== 1)
+      throw new Error(`demo expected exit codes 0 and 1, got ${code} and ${missing}`);
     banner('demo finished');
   } finally {
     await registry.stop();

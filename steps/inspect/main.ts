@@ -5,15 +5,26 @@ import { defineStep } from '../lib/tekton/step.js';
 
 export const step = defineStep({
   name: 'inspect',
-  summary: 'Resolve an image reference and describe it: digest, media type, size, platforms, created date, labels.',
+  summary:
+    'Resolve an image reference and describe it: digest, media type, size, platforms, created date, labels.',
   flags: {
-    image: { type: 'string', description: 'Image reference, e.g. quay.io/org/app:1.2.3', required: true, valueName: 'REF' },
-    platform: { type: 'string', description: 'For an index: describe this platform\'s image (os/arch[/variant])', valueName: 'PLATFORM' },
+    image: {
+      type: 'string',
+      description: 'Image reference, e.g. quay.io/org/app:1.2.3',
+      required: true,
+      valueName: 'REF',
+    },
+    platform: {
+      type: 'string',
+      description: "For an index: describe this platform's image (os/arch[/variant])",
+      valueName: 'PLATFORM',
+    },
     'sibling-tags': { type: 'boolean', description: 'Also list the tags that point at the same digest' },
     ...registryFlags,
   },
   results: ['IMAGE_DIGEST', 'IMAGE_URL', 'MEDIA_TYPE', 'PLATFORMS'],
-  details: 'Exit codes: 0 found; 1 the image is not there or access was denied; 2 bad input; 3 registry unreachable.',
+  details:
+    'Exit codes: 0 found; 1 the image is not there or access was denied; 2 bad input; 3 registry unreachable.',
   async run({ flags, log, results, emit }) {
     const ref = parseReference(flags.image);
     const platform = flags.platform ? parsePlatform(flags.platform) : undefined;
@@ -22,7 +33,8 @@ export const step = defineStep({
     try {
       description = await describeImage(client, ref, { platform, siblingTags: flags['sibling-tags'] });
     } catch (err) {
-      if (err instanceof RegistryError && err.notFound) throw new GateError(`image ${ref} not found: ${err.message}`);
+      if (err instanceof RegistryError && err.notFound)
+        throw new GateError(`image ${ref} not found: ${err.message}`);
       throw err;
     } finally {
       await client.close();

@@ -1,6 +1,7 @@
 /** Runs at most `limit` of the functions handed to it at once; the rest wait in order. */
 export function createLimiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
   let active = 0;
   const waiting: Array<() => void> = [];
   const release = () => {
@@ -19,7 +20,11 @@ export function createLimiter(limit: number): <T>(fn: () => Promise<T>) => Promi
 }
 
 /** Maps with bounded concurrency, keeping the input order in the output. Fails with the first error. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

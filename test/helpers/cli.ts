@@ -6,7 +6,11 @@ import { dirname, join, resolve } from 'node:path';
 function findRepoRoot(start: string): string {
   for (let dir = resolve(start); ; dir = dirname(dir)) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'image-lifecycle') return dir;
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'image-lifecycle'
+    )
+      return dir;
     if (dirname(dir) === dir) throw new Error(`no image-lifecycle checkout above ${start}`);
   }
 }
@@ -43,7 +47,10 @@ function cliCommand(): string[] {
 }
 
 /** Runs `image-lifecycle <args>` as a separate process, the way Tekton runs a step. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...cliCommand(), ...args], {
       cwd: REPO_ROOT,

@@ -3,7 +3,9 @@ class ClosingLineReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
     const extra = skipped ? `, ${skipped} skipped` : '';
-    process.stdout.write(`\njest: ${results.numPassedTests} passed, ${results.numFailedTests} failed${extra}\n`);
+    process.stdout.write(
+      `\njest: ${results.numPassedTests} passed, ${results.numFailedTests} failed${extra}\n`,
+    );
   }
 }
 module.exports = ClosingLineReporter;

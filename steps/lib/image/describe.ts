@@ -1,5 +1,13 @@
 import { mapLimit } from '../concurrency.js';
-import { isIndex, type RegistryClient, type Reference, type Descriptor, type ImageConfig, type Platform, platformString } from '../oci/index.js';
+import {
+  isIndex,
+  type RegistryClient,
+  type Reference,
+  type Descriptor,
+  type ImageConfig,
+  type Platform,
+  platformString,
+} from '../oci/index.js';
 import { GateError, UsageError } from '../errors.js';
 
 export interface ImageDescription {
@@ -24,21 +32,35 @@ export function parsePlatform(text: string): Platform {
 }
 
 function matches(candidate: Platform | undefined, wanted: Platform): boolean {
-  return !!candidate && candidate.os === wanted.os && candidate.architecture === wanted.architecture && (!wanted.variant || candidate.variant === wanted.variant);
+  return (
+    !!candidate &&
+    candidate.os === wanted.os &&
+    candidate.architecture === wanted.architecture &&
+    (!wanted.variant || candidate.variant === wanted.variant)
+  );
 }
 
 /** Reads what people ask of an image: digest, type, platforms, config creation date and labels. */
-export async function describeImage(client: RegistryClient, ref: Reference, options: { platform?: Platform; siblingTags?: boolean } = {}): Promise<ImageDescription> {
+export async function describeImage(
+  client: RegistryClient,
+  ref: Reference,
+  options: { platform?: Platform; siblingTags?: boolean } = {},
+): Promise<ImageDescription> {
   const top = await client.getManifest(ref);
   let manifestResult = top;
   let platforms: string[] = [];
   if (isIndex(top.descriptor.mediaType) && 'manifests' in top.manifest) {
-    const children = top.manifest.manifests.filter((m) => m.platform && m.platform.architecture !== 'unknown');
+    const children = top.manifest.manifests.filter(
+      (m) => m.platform && m.platform.architecture !== 'unknown',
+    );
     platforms = children.map((m) => platformString(m.platform));
     const wanted = options.platform;
     if (wanted) {
       const child = children.find((m) => matches(m.platform, wanted));
-      if (!child) throw new GateError(`${ref}: no ${platformString(wanted)} image in the index (has ${platforms.join(', ') || 'none'})`);
+      if (!child)
+        throw new GateError(
+          `${ref}: no ${platformString(wanted)} image in the index (has ${platforms.join(', ') || 'none'})`,
+        );
       manifestResult = await client.getManifest(ref.withDigest(child.digest));
     }
   }
@@ -51,7 +73,8 @@ export async function describeImage(client: RegistryClient, ref: Reference, opti
     const config = await readConfig(client, ref, m.config);
     created = config?.created ?? null;
     labels = config?.config?.Labels ?? {};
-    if (platforms.length === 0 && config?.os && config.architecture) platforms = [platformString(config as Platform)];
+    if (platforms.length === 0 && config?.os && config.architecture)
+      platforms = [platformString(config as Platform)];
   }
   const description: ImageDescription = {
     reference: ref.toString(),
@@ -68,15 +91,25 @@ export async function describeImage(client: RegistryClient, ref: Reference, opti
   return description;
 }
 
-async function readConfig(client: RegistryClient, ref: Reference, config: Descriptor): Promise<ImageConfig | undefined> {
+async function readConfig(
+  client: RegistryClient,
+  ref: Reference,
+  config: Descriptor,
+): Promise<ImageConfig | undefined> {
   // Artifacts carry configs that are not image configs; only those are worth reading here.
   if (!/container\.image\.v1\+json|image\.config\.v1\+json/.test(config.mediaType)) return undefined;
   return JSON.parse((await client.getBlob(ref, config.digest)).toString('utf8')) as ImageConfig;
 }
 
 /** Tags of the repository that resolve to `digest`, by one HEAD per tag. */
-export async function tagsPointingAt(client: RegistryClient, ref: Reference, digest: string): Promise<string[]> {
+export async function tagsPointingAt(
+  client: RegistryClient,
+  ref: Reference,
+  digest: string,
+): Promise<string[]> {
   const tags = await client.listTags(ref);
-  const resolved = await mapLimit(tags, 8, async (tag) => ((await client.exists(ref.withTag(tag)))?.digest === digest ? tag : undefined));
+  const resolved = await mapLimit(tags, 8, async (tag) =>
+    (await client.exists(ref.withTag(tag)))?.digest === digest ? tag : undefined,
+  );
   return resolved.filter((t): t is string => t !== undefined).sort();
 }

@@ -26,12 +26,21 @@ export interface ArtifactSpec {
  * findable by the subject's digest: through the referrers API, or, where the registry does not index
  * subjects, by adding it to the `sha256-<hex>` fallback index as OCI distribution 1.1 prescribes.
  */
-export async function pushArtifact(client: RegistryClient, repo: Reference, spec: ArtifactSpec): Promise<Descriptor> {
+export async function pushArtifact(
+  client: RegistryClient,
+  repo: Reference,
+  spec: ArtifactSpec,
+): Promise<Descriptor> {
   await client.pushBlob(repo, Buffer.from('{}'), EMPTY_CONFIG.digest);
   const layers: Descriptor[] = [];
   for (const layer of spec.layers) {
     const pushed = await client.pushBlob(repo, layer.data);
-    layers.push({ mediaType: layer.mediaType, digest: pushed.digest, size: pushed.size, ...(layer.annotations ? { annotations: layer.annotations } : {}) });
+    layers.push({
+      mediaType: layer.mediaType,
+      digest: pushed.digest,
+      size: pushed.size,
+      ...(layer.annotations ? { annotations: layer.annotations } : {}),
+    });
   }
   const manifest: ImageManifest = {
     schemaVersion: 2,
@@ -39,31 +48,69 @@ export async function pushArtifact(client: RegistryClient, repo: Reference, spec
     artifactType: spec.artifactType,
     config: { mediaType: EMPTY_CONFIG.mediaType, digest: EMPTY_CONFIG.digest, size: EMPTY_CONFIG.size },
     layers,
-    ...(spec.subject ? { subject: { mediaType: spec.subject.mediaType, digest: spec.subject.digest, size: spec.subject.size } } : {}),
+    ...(spec.subject
+      ? {
+          subject: {
+            mediaType: spec.subject.mediaType,
+            digest: spec.subject.digest,
+            size: spec.subject.size,
+          },
+        }
+      : {}),
     ...(spec.annotations ? { annotations: spec.annotations } : {}),
   };
   const body = Buffer.from(JSON.stringify(manifest));
   const digest = sha256Digest(body);
-  const put = await client.putManifest(spec.tag ? repo.withTag(spec.tag) : repo.withDigest(digest), body, OCI_MANIFEST);
-  const descriptor: Descriptor = { mediaType: OCI_MANIFEST, digest, size: body.length, artifactType: spec.artifactType };
+  const put = await client.putManifest(
+    spec.tag ? repo.withTag(spec.tag) : repo.withDigest(digest),
+    body,
+    OCI_MANIFEST,
+  );
+  const descriptor: Descriptor = {
+    mediaType: OCI_MANIFEST,
+    digest,
+    size: body.length,
+    artifactType: spec.artifactType,
+  };
   if (spec.annotations) descriptor.annotations = spec.annotations;
-  if (spec.subject && !put.subjectProcessed) await addToFallbackIndex(client, repo, spec.subject.digest, descriptor);
+  if (spec.subject && !put.subjectProcessed)
+    await addToFallbackIndex(client, repo, spec.subject.digest, descriptor);
   return descriptor;
 }
 
 /** Adds a descriptor to the fallback referrers index of `subjectDigest` (read, merge, write). */
-export async function addToFallbackIndex(client: RegistryClient, repo: Reference, subjectDigest: string, descriptor: Descriptor): Promise<void> {
+export async function addToFallbackIndex(
+  client: RegistryClient,
+  repo: Reference,
+  subjectDigest: string,
+  descriptor: Descriptor,
+): Promise<void> {
   const existing = await client.fallbackReferrers(repo, subjectDigest);
   if (existing.some((d) => d.digest === descriptor.digest)) return;
   const index: ImageIndex = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [...existing, descriptor] };
-  await client.putManifest(repo.withTag(referrersTag(subjectDigest)), Buffer.from(JSON.stringify(index)), OCI_INDEX);
+  await client.putManifest(
+    repo.withTag(referrersTag(subjectDigest)),
+    Buffer.from(JSON.stringify(index)),
+    OCI_INDEX,
+  );
 }
 
 /** Reads an artifact's first layer of the given media type, e.g. a JSON report attached to an image. */
-export async function readArtifactLayer(client: RegistryClient, repo: Reference, artifact: Descriptor, mediaType?: string): Promise<Buffer> {
+export async function readArtifactLayer(
+  client: RegistryClient,
+  repo: Reference,
+  artifact: Descriptor,
+  mediaType?: string,
+): Promise<Buffer> {
   const { manifest } = await client.getManifest(repo.withDigest(artifact.digest));
   const layers = 'layers' in manifest ? manifest.layers : [];
   const layer = layers.find((l) => !mediaType || l.mediaType === mediaType);
-  if (!layer) throw new RegistryError(`artifact ${artifact.digest} in ${repo.context()} has no ${mediaType ?? ''} layer`, 404, 'BLOB_UNKNOWN', false);
+  if (!layer)
+    throw new RegistryError(
+      `artifact ${artifact.digest} in ${repo.context()} has no ${mediaType ?? ''} layer`,
+      404,
+      'BLOB_UNKNOWN',
+      false,
+    );
   return client.getBlob(repo, layer.digest);
 }

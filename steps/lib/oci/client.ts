@@ -47,13 +47,22 @@ export class RegistryClient {
     return this.transport.close();
   }
 
-  private call(ref: Reference, actions: string, req: Omit<Parameters<RegistryTransport['request']>[1], 'scopes'> & { extraScopes?: string[] }) {
+  private call(
+    ref: Reference,
+    actions: string,
+    req: Omit<Parameters<RegistryTransport['request']>[1], 'scopes'> & { extraScopes?: string[] },
+  ) {
     const scopes = [repositoryScope(ref.repository, actions), ...(req.extraScopes ?? [])];
     return this.transport.request(ref.registry, { ...req, scopes });
   }
 
   async ping(registry: string): Promise<void> {
-    await this.transport.request(registry, { method: 'GET', path: '/v2/', scopes: [], operation: `ping ${registry}` });
+    await this.transport.request(registry, {
+      method: 'GET',
+      path: '/v2/',
+      scopes: [],
+      operation: `ping ${registry}`,
+    });
   }
 
   /** HEAD of a manifest: its descriptor without the body. Falls back to GET for registries that omit the digest. */
@@ -91,11 +100,17 @@ export class RegistryClient {
     return parseManifestResponse(ref, res);
   }
 
-  async putManifest(ref: Reference, body: Buffer | string, mediaType: string): Promise<Descriptor & { subjectProcessed: boolean }> {
+  async putManifest(
+    ref: Reference,
+    body: Buffer | string,
+    mediaType: string,
+  ): Promise<Descriptor & { subjectProcessed: boolean }> {
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
     const digest = sha256Digest(bytes);
     if (ref.digest && ref.digest !== digest) {
-      throw new UsageError(`put manifest ${ref}: the body's digest is ${digest}, not the one the reference names`);
+      throw new UsageError(
+        `put manifest ${ref}: the body's digest is ${digest}, not the one the reference names`,
+      );
     }
     const res = await this.call(ref, 'pull,push', {
       method: 'PUT',
@@ -106,10 +121,20 @@ export class RegistryClient {
     });
     const answered = res.headers['docker-content-digest'];
     if (answered && answered !== digest) {
-      throw new RegistryError(`put manifest ${ref}: registry stored ${answered}, expected ${digest}`, res.status, 'DIGEST_INVALID', false);
+      throw new RegistryError(
+        `put manifest ${ref}: registry stored ${answered}, expected ${digest}`,
+        res.status,
+        'DIGEST_INVALID',
+        false,
+      );
     }
     // OCI-Subject: the registry indexed the manifest's subject itself, so no fallback tag is needed.
-    return { mediaType, digest, size: bytes.length, subjectProcessed: res.headers['oci-subject'] !== undefined };
+    return {
+      mediaType,
+      digest,
+      size: bytes.length,
+      subjectProcessed: res.headers['oci-subject'] !== undefined,
+    };
   }
 
   /** Deletes a manifest by digest (every tag on it goes too) or, where supported, a tag alone. 404 counts as done. */
@@ -136,7 +161,11 @@ export class RegistryClient {
     const tags: string[] = [];
     let path: string | undefined = `/v2/${ref.repository}/tags/list?n=${pageSize}`;
     while (path) {
-      const res = await this.call(ref, 'pull', { method: 'GET', path, operation: `list tags of ${ref.context()}` });
+      const res = await this.call(ref, 'pull', {
+        method: 'GET',
+        path,
+        operation: `list tags of ${ref.context()}`,
+      });
       const page = JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null };
       tags.push(...(page.tags ?? []));
       const next = nextLink(res.headers.link, res.url);
@@ -150,7 +179,12 @@ export class RegistryClient {
     const repositories: string[] = [];
     let path: string | undefined = `/v2/_catalog?n=${pageSize}`;
     while (path) {
-      const res = await this.transport.request(registry, { method: 'GET', path, scopes: ['registry:catalog:*'], operation: `catalog of ${registry}` });
+      const res = await this.transport.request(registry, {
+        method: 'GET',
+        path,
+        scopes: ['registry:catalog:*'],
+        operation: `catalog of ${registry}`,
+      });
       const page = JSON.parse(res.body.toString('utf8')) as { repositories?: string[] | null };
       repositories.push(...(page.repositories ?? []));
       const next = nextLink(res.headers.link, res.url);
@@ -167,28 +201,46 @@ export class RegistryClient {
       operation: `check blob ${digest} in ${ref.context()}`,
     });
     if (res.status === 404) return undefined;
-    return { mediaType: res.headers['content-type'] ?? 'application/octet-stream', digest, size: Number(res.headers['content-length'] ?? 0) };
+    return {
+      mediaType: res.headers['content-type'] ?? 'application/octet-stream',
+      digest,
+      size: Number(res.headers['content-length'] ?? 0),
+    };
   }
 
   /** Downloads a blob and checks its digest. */
   async getBlob(ref: Reference, digest: string): Promise<Buffer> {
-    const res = await this.call(ref, 'pull', { method: 'GET', path: `/v2/${ref.repository}/blobs/${digest}`, operation: `get blob ${digest} from ${ref.context()}` });
+    const res = await this.call(ref, 'pull', {
+      method: 'GET',
+      path: `/v2/${ref.repository}/blobs/${digest}`,
+      operation: `get blob ${digest} from ${ref.context()}`,
+    });
     const actual = digestWithAlgorithmOf(digest, res.body);
     if (actual && actual !== digest) {
-      throw new RegistryError(`get blob ${digest} from ${ref.context()}: content digest is ${actual}`, res.status, 'DIGEST_MISMATCH', false);
+      throw new RegistryError(
+        `get blob ${digest} from ${ref.context()}: content digest is ${actual}`,
+        res.status,
+        'DIGEST_MISMATCH',
+        false,
+      );
     }
     return res.body;
   }
 
   /** Uploads a blob in one PUT unless the repository has it already. */
   async pushBlob(ref: Reference, data: Buffer, digest = sha256Digest(data)): Promise<Descriptor> {
-    if (await this.headBlob(ref, digest)) return { mediaType: 'application/octet-stream', digest, size: data.length };
+    if (await this.headBlob(ref, digest))
+      return { mediaType: 'application/octet-stream', digest, size: data.length };
     return this.uploadBlob(ref, data, digest);
   }
 
   /** Uploads a blob in one POST + PUT, without asking first; for callers that just checked it is missing. */
   async uploadBlob(ref: Reference, data: Buffer, digest = sha256Digest(data)): Promise<Descriptor> {
-    const start = await this.call(ref, 'pull,push', { method: 'POST', path: `/v2/${ref.repository}/blobs/uploads/`, operation: `start upload to ${ref.context()}` });
+    const start = await this.call(ref, 'pull,push', {
+      method: 'POST',
+      path: `/v2/${ref.repository}/blobs/uploads/`,
+      operation: `start upload to ${ref.context()}`,
+    });
     await this.finishUpload(ref, start, data, digest);
     return { mediaType: 'application/octet-stream', digest, size: data.length };
   }
@@ -208,14 +260,30 @@ export class RegistryClient {
     // 202: the registry opened an upload instead; close it so it does not linger.
     const location = res.headers.location;
     if (location) {
-      await this.call(ref, 'pull,push', { method: 'DELETE', path: new URL(location, res.url).toString(), accept: [404, 405], operation: `cancel upload in ${ref.context()}` });
+      await this.call(ref, 'pull,push', {
+        method: 'DELETE',
+        path: new URL(location, res.url).toString(),
+        accept: [404, 405],
+        operation: `cancel upload in ${ref.context()}`,
+      });
     }
     return false;
   }
 
-  private async finishUpload(ref: Reference, start: RegistryResponse, data: Buffer, digest: string): Promise<void> {
+  private async finishUpload(
+    ref: Reference,
+    start: RegistryResponse,
+    data: Buffer,
+    digest: string,
+  ): Promise<void> {
     const location = start.headers.location;
-    if (!location) throw new RegistryError(`upload to ${ref.context()}: registry gave no upload location`, start.status, 'BLOB_UPLOAD_INVALID', false);
+    if (!location)
+      throw new RegistryError(
+        `upload to ${ref.context()}: registry gave no upload location`,
+        start.status,
+        'BLOB_UPLOAD_INVALID',
+        false,
+      );
     const url = new URL(location, start.url);
     url.searchParams.set('digest', digest);
     await this.call(ref, 'pull,push', {
@@ -295,15 +363,26 @@ export function parseManifestResponse(ref: Reference, res: RegistryResponse): Ma
   const expected = ref.digest ?? res.headers['docker-content-digest'];
   const actual = expected ? digestWithAlgorithmOf(expected, body) : sha256Digest(body);
   if (expected && actual && actual !== expected) {
-    throw new RegistryError(`get manifest ${ref}: body digest ${actual} does not match ${expected}; refusing it`, res.status, 'DIGEST_MISMATCH', false);
+    throw new RegistryError(
+      `get manifest ${ref}: body digest ${actual} does not match ${expected}; refusing it`,
+      res.status,
+      'DIGEST_MISMATCH',
+      false,
+    );
   }
   let manifest: Manifest;
   try {
     manifest = JSON.parse(body.toString('utf8')) as Manifest;
   } catch {
-    throw new RegistryError(`get manifest ${ref}: the registry returned a body that is not JSON`, res.status, 'MANIFEST_INVALID', false);
+    throw new RegistryError(
+      `get manifest ${ref}: the registry returned a body that is not JSON`,
+      res.status,
+      'MANIFEST_INVALID',
+      false,
+    );
   }
-  const mediaType = manifest.mediaType ?? res.headers['content-type']?.split(';')[0]?.trim() ?? 'application/octet-stream';
+  const mediaType =
+    manifest.mediaType ?? res.headers['content-type']?.split(';')[0]?.trim() ?? 'application/octet-stream';
   const descriptor: Descriptor = { mediaType, digest: expected ?? (actual as string), size: body.length };
   if (manifest.artifactType) descriptor.artifactType = manifest.artifactType;
   return { descriptor, manifest, body };

@@ -29,7 +29,9 @@ export class RegistryError extends StepError {
 
 /** HTTP statuses worth another try: the registry or something in front of it is overloaded or restarting. */
 export function isTransientStatus(status: number): boolean {
-  return status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+  return (
+    status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504
+  );
 }
 
 const TRANSIENT_NETWORK_CODES = new Set([
@@ -63,7 +65,9 @@ export function parseDistributionErrors(body: string): DistributionError[] {
   try {
     const parsed = JSON.parse(body) as { errors?: unknown };
     if (Array.isArray(parsed.errors)) {
-      return parsed.errors.filter((e): e is DistributionError => typeof e === 'object' && e !== null && 'code' in e);
+      return parsed.errors.filter(
+        (e): e is DistributionError => typeof e === 'object' && e !== null && 'code' in e,
+      );
     }
   } catch {
     // Not JSON: a proxy's or load balancer's page; the status says enough.
@@ -85,5 +89,10 @@ export function errorFromResponse(operation: string, status: number, body: strin
   const first = errors[0];
   const code = first?.code ?? STATUS_CODES[status] ?? `HTTP_${status}`;
   const detail = first?.message ? `: ${first.message}` : '';
-  return new RegistryError(`${operation}: ${code.toLowerCase()} (HTTP ${status})${detail}`, status, code, isTransientStatus(status));
+  return new RegistryError(
+    `${operation}: ${code.toLowerCase()} (HTTP ${status})${detail}`,
+    status,
+    code,
+    isTransientStatus(status),
+  );
 }

@@ -1,6 +1,11 @@
 import type { FlagSpecs } from '../tekton/args.js';
 import type { Logger } from '../tekton/log.js';
-import { chainKeychains, keychainFromDockerConfig, OPENSHIFT_INTERNAL_REGISTRIES, serviceAccountKeychain } from './auth/keychain.js';
+import {
+  chainKeychains,
+  keychainFromDockerConfig,
+  OPENSHIFT_INTERNAL_REGISTRIES,
+  serviceAccountKeychain,
+} from './auth/keychain.js';
 import { RegistryClient } from './client.js';
 import type { TransportOptions } from './transport.js';
 
@@ -8,16 +13,22 @@ import type { TransportOptions } from './transport.js';
 export const registryFlags = {
   'docker-config': {
     type: 'string',
-    description: 'Docker config file, or a directory with config.json or .dockerconfigjson (default $DOCKER_CONFIG, ~/.docker)',
+    description:
+      'Docker config file, or a directory with config.json or .dockerconfigjson (default $DOCKER_CONFIG, ~/.docker)',
     valueName: 'PATH',
   },
   'insecure-registry': {
     type: 'string',
     multiple: true,
-    description: 'Registry host[:port] reached over plain HTTP or unverified TLS (also $INSECURE_REGISTRIES, comma-separated)',
+    description:
+      'Registry host[:port] reached over plain HTTP or unverified TLS (also $INSECURE_REGISTRIES, comma-separated)',
     valueName: 'HOST',
   },
-  'ca-file': { type: 'string', description: 'PEM bundle of extra CAs to trust, e.g. the OpenShift service CA', valueName: 'FILE' },
+  'ca-file': {
+    type: 'string',
+    description: 'PEM bundle of extra CAs to trust, e.g. the OpenShift service CA',
+    valueName: 'FILE',
+  },
 } as const satisfies FlagSpecs;
 
 export interface RegistryFlagValues {
@@ -32,9 +43,16 @@ export function insecureRegistries(flagValues: string[]): string[] {
 }
 
 /** Builds the client from the shared flags: docker config, then the pod's service-account token for OpenShift's registry. */
-export function clientFromFlags(flags: RegistryFlagValues, log: Logger, options: Pick<TransportOptions, 'concurrency'> = {}): RegistryClient {
+export function clientFromFlags(
+  flags: RegistryFlagValues,
+  log: Logger,
+  options: Pick<TransportOptions, 'concurrency'> = {},
+): RegistryClient {
   return new RegistryClient({
-    keychain: chainKeychains(keychainFromDockerConfig(flags['docker-config'] || undefined), serviceAccountKeychain(OPENSHIFT_INTERNAL_REGISTRIES)),
+    keychain: chainKeychains(
+      keychainFromDockerConfig(flags['docker-config'] || undefined),
+      serviceAccountKeychain(OPENSHIFT_INTERNAL_REGISTRIES),
+    ),
     insecureRegistries: insecureRegistries(flags['insecure-registry']),
     caFile: flags['ca-file'] || undefined,
     log,

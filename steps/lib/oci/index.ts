@@ -9,5 +9,11 @@ export * from './auth/keychain.js';
 export { parseChallenges } from './auth/challenge.js';
 export { parseRetryAfter, defaultRetryPolicy, type RetryPolicy } from './retry.js';
 export { nextLink } from './link.js';
-export { pushArtifact, addToFallbackIndex, readArtifactLayer, type ArtifactSpec, type ArtifactLayer } from './artifact.js';
+export {
+  pushArtifact,
+  addToFallbackIndex,
+  readArtifactLayer,
+  type ArtifactSpec,
+  type ArtifactLayer,
+} from './artifact.js';
 export { registryFlags, clientFromFlags, insecureRegistries, type RegistryFlagValues } from './flags.js';

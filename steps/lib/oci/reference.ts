@@ -54,7 +54,9 @@ export class Reference {
 export function validateTag(tag: string, what = 'tag'): void {
   if (!TAG_PATTERN.test(tag)) {
     const shown = tag.length > 40 ? `${tag.slice(0, 40)}…(${tag.length} chars)` : tag;
-    throw new UsageError(`invalid ${what} "${shown}": tags are 1-128 of [A-Za-z0-9_.-] and do not start with . or -`);
+    throw new UsageError(
+      `invalid ${what} "${shown}": tags are 1-128 of [A-Za-z0-9_.-] and do not start with . or -`,
+    );
   }
 }
 
@@ -62,19 +64,31 @@ export function validateDigest(digest: string, what = 'digest'): void {
   const match = DIGEST.exec(digest);
   const expected = match ? DIGEST_HEX_LENGTH[match[1] ?? ''] : undefined;
   if (!match || (expected !== undefined && !new RegExp(`^[a-f0-9]{${expected}}$`).test(match[2] ?? ''))) {
-    throw new UsageError(`invalid ${what} "${digest}": expected algorithm:hex such as sha256:<64 hex digits>`);
+    throw new UsageError(
+      `invalid ${what} "${digest}": expected algorithm:hex such as sha256:<64 hex digits>`,
+    );
   }
 }
 
 function isDomain(first: string): boolean {
-  return first === 'localhost' || first.includes('.') || first.includes(':') || IPV6.test(first) || /[A-Z]/.test(first);
+  return (
+    first === 'localhost' ||
+    first.includes('.') ||
+    first.includes(':') ||
+    IPV6.test(first) ||
+    /[A-Z]/.test(first)
+  );
 }
 
 function validateDomain(domain: string, input: string): void {
-  const [host, port, ...extra] = IPV6.test(domain.split(/:(?=\d+$)/)[0] ?? '') ? splitIpv6(domain) : domain.split(':');
-  const hostOk = host !== undefined && (IPV6.test(host) || host.split('.').every((c) => DOMAIN_COMPONENT.test(c)));
+  const [host, port, ...extra] = IPV6.test(domain.split(/:(?=\d+$)/)[0] ?? '')
+    ? splitIpv6(domain)
+    : domain.split(':');
+  const hostOk =
+    host !== undefined && (IPV6.test(host) || host.split('.').every((c) => DOMAIN_COMPONENT.test(c)));
   const portOk = port === undefined || /^\d{1,5}$/.test(port);
-  if (!hostOk || !portOk || extra.length > 0) throw new UsageError(`invalid image reference "${input}": bad registry host "${domain}"`);
+  if (!hostOk || !portOk || extra.length > 0)
+    throw new UsageError(`invalid image reference "${input}": bad registry host "${domain}"`);
 }
 
 function splitIpv6(domain: string): string[] {
@@ -91,7 +105,8 @@ function splitIpv6(domain: string): string[] {
 export function parseReference(input: string, options: { defaultRegistry?: string } = {}): Reference {
   const text = input.trim();
   if (text === '') throw new UsageError('invalid image reference "": it is empty');
-  if (/[\s\0]/.test(text)) throw new UsageError(`invalid image reference "${shorten(text)}": it contains white space`);
+  if (/[\s\0]/.test(text))
+    throw new UsageError(`invalid image reference "${shorten(text)}": it contains white space`);
 
   let rest = text;
   let digest: string | undefined;
@@ -102,7 +117,9 @@ export function parseReference(input: string, options: { defaultRegistry?: strin
     try {
       validateDigest(digest);
     } catch {
-      throw new UsageError(`invalid image reference "${shorten(text)}": bad digest "${shorten(digest)}" (expected sha256:<64 hex>)`);
+      throw new UsageError(
+        `invalid image reference "${shorten(text)}": bad digest "${shorten(digest)}" (expected sha256:<64 hex>)`,
+      );
     }
   }
 
@@ -135,13 +152,17 @@ export function parseReference(input: string, options: { defaultRegistry?: strin
 
   for (const component of parts) {
     if (!COMPONENT.test(component)) {
-      const why = /[A-Z]/.test(component) ? 'repository names must be lowercase' : 'bad repository name component';
+      const why = /[A-Z]/.test(component)
+        ? 'repository names must be lowercase'
+        : 'bad repository name component';
       throw new UsageError(`invalid image reference "${shorten(text)}": ${why} "${shorten(component)}"`);
     }
   }
   const repository = parts.join('/');
   if (repository.length > MAX_NAME_LENGTH) {
-    throw new UsageError(`invalid image reference "${shorten(text)}": repository name longer than ${MAX_NAME_LENGTH} characters`);
+    throw new UsageError(
+      `invalid image reference "${shorten(text)}": repository name longer than ${MAX_NAME_LENGTH} characters`,
+    );
   }
   return new Reference(registry, repository, tag, digest);
 }

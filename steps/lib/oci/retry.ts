@@ -71,11 +71,21 @@ export async function withRetries<T>(
     });
   } catch (err) {
     if (err instanceof RegistryError) {
-      if (err.transient) throw new RegistryError(`${err.message} (gave up after retries)`, err.status, err.code, true, { cause: err });
+      if (err.transient)
+        throw new RegistryError(`${err.message} (gave up after retries)`, err.status, err.code, true, {
+          cause: err,
+        });
       throw err;
     }
     const code = networkErrorCode(err);
-    if (code) throw new RegistryError(`${operation}: ${describe(err)} (gave up after retries)`, undefined, code, true, { cause: err });
+    if (code)
+      throw new RegistryError(
+        `${operation}: ${describe(err)} (gave up after retries)`,
+        undefined,
+        code,
+        true,
+        { cause: err },
+      );
     throw err;
   }
 }
@@ -86,7 +96,10 @@ export async function withRetries<T>(
  */
 function asError(err: unknown): Error {
   if (err instanceof Error) return err;
-  const message = typeof err === 'object' && err !== null && 'message' in err ? String((err as { message: unknown }).message) : String(err);
+  const message =
+    typeof err === 'object' && err !== null && 'message' in err
+      ? String((err as { message: unknown }).message)
+      : String(err);
   return new Error(message, { cause: err });
 }
 

@@ -7,7 +7,13 @@ import { Authenticator } from './auth/authenticator.js';
 import { preferredChallenge } from './auth/challenge.js';
 import { anonymousKeychain, type Keychain } from './auth/keychain.js';
 import { errorFromResponse, isTransientStatus, RegistryError } from './errors.js';
-import { defaultRetryPolicy, parseRetryAfter, RetryAfterError, withRetries, type RetryPolicy } from './retry.js';
+import {
+  defaultRetryPolicy,
+  parseRetryAfter,
+  RetryAfterError,
+  withRetries,
+  type RetryPolicy,
+} from './retry.js';
 
 export interface TransportOptions {
   keychain?: Keychain;
@@ -81,7 +87,12 @@ export class RegistryTransport {
   constructor(options: TransportOptions = {}) {
     const ca = options.caFile ? readCa(options.caFile) : undefined;
     const timeout = options.timeoutMs ?? 30_000;
-    const common = { keepAliveTimeout: 30_000, headersTimeout: timeout, bodyTimeout: timeout, connections: options.concurrency ?? 8 };
+    const common = {
+      keepAliveTimeout: 30_000,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      connections: options.concurrency ?? 8,
+    };
     this.agent = new Agent({ ...common, connect: ca ? { ca: [ca] } : {} });
     this.insecureAgent = new Agent({ ...common, connect: { rejectUnauthorized: false } });
     this.limit = createLimiter(options.concurrency ?? 8);
@@ -125,14 +136,17 @@ export class RegistryTransport {
       const base = `${scheme}://${registry}`;
       try {
         const operation = `ping ${registry}`;
-        const res = await this.retry(operation, async () => throwIfTransient(operation, await this.send(registry, 'GET', `${base}/v2/`, {})));
+        const res = await this.retry(operation, async () =>
+          throwIfTransient(operation, await this.send(registry, 'GET', `${base}/v2/`, {})),
+        );
         if (res.status !== 200 && res.status !== 401) {
           lastError = errorFromResponse(`ping ${registry}`, res.status, res.body.toString());
           // 400 to plain HTTP is a TLS-only server telling us so; anything else is the registry's answer.
           if (scheme === 'http' && res.status === 400) continue;
           throw lastError;
         }
-        const challenge = res.status === 401 ? preferredChallenge(res.headers['www-authenticate']) : undefined;
+        const challenge =
+          res.status === 401 ? preferredChallenge(res.headers['www-authenticate']) : undefined;
         const credential = await this.keychain.resolve(registry);
         const auth = new Authenticator(registry, challenge, credential, {
           dispatcher: this.dispatcherFor(registry),
@@ -173,7 +187,12 @@ export class RegistryTransport {
       const flat = flattenHeaders(res.headers);
       const declared = flat['content-length'];
       if (method !== 'HEAD' && declared !== undefined && Number(declared) !== data.length) {
-        throw new RegistryError(`${method} ${url}: response body truncated (${data.length} of ${declared} bytes)`, res.statusCode, 'TRUNCATED', true);
+        throw new RegistryError(
+          `${method} ${url}: response body truncated (${data.length} of ${declared} bytes)`,
+          res.statusCode,
+          'TRUNCATED',
+          true,
+        );
       }
       return { status: res.statusCode, headers: flat, body: data, url };
     });
@@ -199,7 +218,12 @@ export class RegistryTransport {
     });
   }
 
-  private async followRedirects(registry: string, req: RegistryRequest, first: RegistryResponse, authorization?: string): Promise<RegistryResponse> {
+  private async followRedirects(
+    registry: string,
+    req: RegistryRequest,
+    first: RegistryResponse,
+    authorization?: string,
+  ): Promise<RegistryResponse> {
     let res = first;
     for (let hops = 0; hops < MAX_REDIRECTS && [301, 302, 303, 307, 308].includes(res.status); hops++) {
       const location = res.headers.location;
@@ -224,12 +248,19 @@ export class RegistryTransport {
 function throwIfTransient(operation: string, res: RegistryResponse): RegistryResponse {
   if (!isTransientStatus(res.status)) return res;
   const message = errorFromResponse(operation, res.status, res.body.toString('utf8')).message;
-  const err = new RetryAfterError(message, res.status, res.status === 429 ? 'TOOMANYREQUESTS' : `HTTP_${res.status}`, true);
+  const err = new RetryAfterError(
+    message,
+    res.status,
+    res.status === 429 ? 'TOOMANYREQUESTS' : `HTTP_${res.status}`,
+    true,
+  );
   err.retryAfterMs = parseRetryAfter(res.headers['retry-after']);
   throw err;
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+function flattenHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
@@ -240,8 +271,11 @@ function readCa(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--ca-file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new UsageError(
+      `--ca-file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${file}: no PEM certificate in it`);
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(`--ca-file ${file}: no PEM certificate in it`);
   return text;
 }

@@ -51,31 +51,47 @@ export const dryRunFlag = {
 export function parseFlags<S extends FlagSpecs>(command: string, specs: S, argv: string[]): ParsedFlags<S> {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
+    options[name] = {
+      type: spec.type,
+      ...(spec.multiple ? { multiple: true } : {}),
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   let values: Record<string, unknown>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: booleanValues(specs, argv), options, strict: true, allowPositionals: true }));
+    ({ values, positionals } = parseArgs({
+      args: booleanValues(specs, argv),
+      options,
+      strict: true,
+      allowPositionals: true,
+    }));
   } catch (err) {
     throw new UsageError(`${command}: ${describeParseError(err)} (see 'image-lifecycle ${command} --help')`);
   }
   if (positionals.length > 0) {
-    throw new UsageError(`${command}: unexpected argument "${positionals[0]}" (flags take the form --name value)`);
+    throw new UsageError(
+      `${command}: unexpected argument "${positionals[0]}" (flags take the form --name value)`,
+    );
   }
   if (values.help) return values as ParsedFlags<S>;
   for (const [name, spec] of Object.entries(specs)) {
     const value = values[name];
     if (value === undefined && spec.default !== undefined) values[name] = spec.default;
     if (value === undefined && spec.multiple) values[name] = [];
-    if (spec.required && (value === undefined || value === '' || (Array.isArray(value) && value.length === 0))) {
+    if (
+      spec.required &&
+      (value === undefined || value === '' || (Array.isArray(value) && value.length === 0))
+    ) {
       throw new UsageError(`${command}: --${name} is required`);
     }
     if (spec.type === 'string' && !spec.multiple && typeof value === 'string' && /[\r\n\0]/.test(value)) {
       throw new UsageError(`${command}: --${name} must be a single line`);
     }
     if (spec.choices && values[name] !== undefined && !spec.choices.includes(String(values[name]))) {
-      throw new UsageError(`${command}: --${name} must be one of ${spec.choices.join(', ')}, got "${String(values[name])}"`);
+      throw new UsageError(
+        `${command}: --${name} must be one of ${spec.choices.join(', ')}, got "${String(values[name])}"`,
+      );
     }
   }
   return values as ParsedFlags<S>;
@@ -123,5 +139,14 @@ export function renderHelp(command: string, summary: string, specs: FlagSpecs, d
     const right = spec.description + (notes.length ? ` (${notes.join('; ')})` : '');
     return left.padEnd(34) + ' ' + right;
   });
-  return [`Usage: image-lifecycle ${command} [flags]`, '', summary, '', 'Flags:', ...rows, ...(details ? ['', details] : []), ''].join('\n');
+  return [
+    `Usage: image-lifecycle ${command} [flags]`,
+    '',
+    summary,
+    '',
+    'Flags:',
+    ...rows,
+    ...(details ? ['', details] : []),
+    '',
+  ].join('\n');
 }

@@ -23,11 +23,17 @@ export function clearRegisteredSecrets(): void {
 const patterns: Array<[RegExp, string]> = [
   [/\b(authorization|proxy-authorization)(\s*[:=]\s*)(bearer|basic|token)?\s*[^\s,;"']+/gi, `$1$2$3 ${MASK}`],
   [/\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${MASK}`],
-  [/("(?:auth|password|token|access_token|refresh_token|identitytoken|registrytoken|secret)"\s*:\s*")[^"]*(")/gi, `$1${MASK}$2`],
+  [
+    /("(?:auth|password|token|access_token|refresh_token|identitytoken|registrytoken|secret)"\s*:\s*")[^"]*(")/gi,
+    `$1${MASK}$2`,
+  ],
   [/\b((?:password|passwd|token|access_token|secret|api[_-]?key)=)[^\s&"']+/gi, `$1${MASK}`],
   [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi, `$1${MASK}@`],
   [/\bhttps:\/\/hooks\.slack\.com\/[^\s"']+/gi, `https://hooks.slack.com/${MASK}`],
-  [/\bhttps:\/\/[^\s"'/]*(?:webhook\.office\.com|logic\.azure\.com|environment\.api\.powerplatform\.com)[^\s"']*/gi, `https://${MASK}`],
+  [
+    /\bhttps:\/\/[^\s"'/]*(?:webhook\.office\.com|logic\.azure\.com|environment\.api\.powerplatform\.com)[^\s"']*/gi,
+    `https://${MASK}`,
+  ],
   [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, MASK],
 ];
 

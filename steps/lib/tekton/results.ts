@@ -27,7 +27,8 @@ export class ResultsWriter {
   ) {}
 
   set(name: string, value: string | number | boolean | object): this {
-    if (!RESULT_NAME.test(name)) throw new UsageError(`result name "${name}" is not a valid Tekton result name`);
+    if (!RESULT_NAME.test(name))
+      throw new UsageError(`result name "${name}" is not a valid Tekton result name`);
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     this.staged.set(name, redact(text));
     return this;

@@ -42,7 +42,11 @@ export function allFlags<S extends FlagSpecs>(def: StepDefinition<S>): S & typeo
 }
 
 /** Runs one step: parse, run, write results, and map every outcome to the contract's exit code. */
-export async function runStep<S extends FlagSpecs>(def: StepDefinition<S>, argv: string[], io = defaultIO): Promise<ExitCodeValue> {
+export async function runStep<S extends FlagSpecs>(
+  def: StepDefinition<S>,
+  argv: string[],
+  io = defaultIO,
+): Promise<ExitCodeValue> {
   const specs = allFlags(def);
   const log = createLogger({ step: def.name, write: (line) => io.stderr(line + '\n') });
   try {

@@ -1,7 +1,12 @@
 import { startRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { createSeeder } from '../../helpers/seed.js';
 import { ADMIN, READER } from '../../helpers/credentials.js';
-import { RegistryClient, parseReference, RegistryError, staticKeychain } from '../../../steps/lib/oci/index.js';
+import {
+  RegistryClient,
+  parseReference,
+  RegistryError,
+  staticKeychain,
+} from '../../../steps/lib/oci/index.js';
 import { memoryLogger } from '../../../steps/lib/tekton/log.js';
 
 describe('Basic auth (htpasswd)', () => {
@@ -15,16 +20,23 @@ describe('Basic auth (htpasswd)', () => {
   test('credentials from the keychain open the registry', async () => {
     const client = new RegistryClient({ keychain: staticKeychain({ [registry.host]: ADMIN }) });
     try {
-      expect((await client.resolve(parseReference(`${registry.host}/basic/app:1`))).digest).toMatch(/^sha256:/);
+      expect((await client.resolve(parseReference(`${registry.host}/basic/app:1`))).digest).toMatch(
+        /^sha256:/,
+      );
     } finally {
       await client.close();
     }
   });
 
   test('no or wrong credentials end in a permanent UNAUTHORIZED after one re-try at most', async () => {
-    for (const keychain of [undefined, staticKeychain({ [registry.host]: { username: 'admin', password: 'wrong-password' } })]) {
+    for (const keychain of [
+      undefined,
+      staticKeychain({ [registry.host]: { username: 'admin', password: 'wrong-password' } }),
+    ]) {
       const client = new RegistryClient({ keychain });
-      const err = await client.resolve(parseReference(`${registry.host}/basic/app:1`)).catch((e: unknown) => e);
+      const err = await client
+        .resolve(parseReference(`${registry.host}/basic/app:1`))
+        .catch((e: unknown) => e);
       await client.close();
       expect(err).toBeInstanceOf(RegistryError);
       expect((err as RegistryError).code).toBe('UNAUTHORIZED');
@@ -51,7 +63,10 @@ describe('Bearer token auth', () => {
     await client.getManifest(app);
     await client.resolve(parseReference(`${registry.host}/tok/other:1`));
     const auth = await client.transport.authenticator(registry.host);
-    expect(Object.fromEntries(auth.tokenRequests)).toEqual({ 'repository:tok/app:pull': 1, 'repository:tok/other:pull': 1 });
+    expect(Object.fromEntries(auth.tokenRequests)).toEqual({
+      'repository:tok/app:pull': 1,
+      'repository:tok/other:pull': 1,
+    });
     await client.close();
   });
 
@@ -78,7 +93,9 @@ describe('Bearer token auth', () => {
   });
 
   test('the token server refusing the password is one clear error', async () => {
-    const client = new RegistryClient({ keychain: staticKeychain({ [registry.host]: { username: 'admin', password: 'nope-nope' } }) });
+    const client = new RegistryClient({
+      keychain: staticKeychain({ [registry.host]: { username: 'admin', password: 'nope-nope' } }),
+    });
     const err = await client.resolve(parseReference(`${registry.host}/tok/app:1`)).catch((e: unknown) => e);
     await client.close();
     expect((err as Error).message).toMatch(/token server refused user "admin"/);

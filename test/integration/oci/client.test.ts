@@ -2,7 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegistry, REGISTRY_V3_COMMAND, type TestRegistry } from '../../helpers/registry.js';
 import { createSeeder, type Seeder } from '../../helpers/seed.js';
-import { RegistryClient, parseReference, parseRepository, RegistryError, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, pushArtifact } from '../../../steps/lib/oci/index.js';
+import {
+  RegistryClient,
+  parseReference,
+  parseRepository,
+  RegistryError,
+  DOCKER_LIST,
+  DOCKER_MANIFEST,
+  OCI_INDEX,
+  OCI_MANIFEST,
+  pushArtifact,
+} from '../../../steps/lib/oci/index.js';
 
 let registry: TestRegistry;
 let seeder: Seeder;
@@ -30,31 +40,38 @@ describe('manifests of all four media types', () => {
     const got = await client.getManifest(ref(`types/${format}:v1`));
     expect(got.descriptor).toMatchObject({ digest: pushed.digest, mediaType, size: pushed.size });
     expect(got.body.equals(pushed.body)).toBe(true);
-    expect(await client.resolve(ref(`types/${format}:v1`))).toEqual({ digest: pushed.digest, mediaType, size: pushed.size });
+    expect(await client.resolve(ref(`types/${format}:v1`))).toEqual({
+      digest: pushed.digest,
+      mediaType,
+      size: pushed.size,
+    });
   });
 
   test.each([
     ['oci', OCI_INDEX],
     ['docker', DOCKER_LIST],
-  ] as const)('%s two-platform index lists both children, each fetchable by digest', async (format, mediaType) => {
-    const pushed = await seeder.pushIndex({
-      repo: `types/${format}-multi`,
-      tag: 'v1',
-      format,
-      platforms: [
-        { os: 'linux', architecture: 'amd64' },
-        { os: 'linux', architecture: 'arm64' },
-      ],
-    });
-    const got = await client.getManifest(ref(`types/${format}-multi:v1`));
-    expect(got.descriptor).toMatchObject({ digest: pushed.digest, mediaType });
-    const children = 'manifests' in got.manifest ? got.manifest.manifests : [];
-    expect(children.map((c) => c.platform?.architecture)).toEqual(['amd64', 'arm64']);
-    for (const child of children) {
-      const fetched = await client.getManifest(ref(`types/${format}-multi@${child.digest}`));
-      expect(fetched.descriptor.digest).toBe(child.digest);
-    }
-  });
+  ] as const)(
+    '%s two-platform index lists both children, each fetchable by digest',
+    async (format, mediaType) => {
+      const pushed = await seeder.pushIndex({
+        repo: `types/${format}-multi`,
+        tag: 'v1',
+        format,
+        platforms: [
+          { os: 'linux', architecture: 'amd64' },
+          { os: 'linux', architecture: 'arm64' },
+        ],
+      });
+      const got = await client.getManifest(ref(`types/${format}-multi:v1`));
+      expect(got.descriptor).toMatchObject({ digest: pushed.digest, mediaType });
+      const children = 'manifests' in got.manifest ? got.manifest.manifests : [];
+      expect(children.map((c) => c.platform?.architecture)).toEqual(['amd64', 'arm64']);
+      for (const child of children) {
+        const fetched = await client.getManifest(ref(`types/${format}-multi@${child.digest}`));
+        expect(fetched.descriptor.digest).toBe(child.digest);
+      }
+    },
+  );
 });
 
 test('a manifest whose stored body no longer matches its digest is refused', async () => {
@@ -96,7 +113,11 @@ describe('distribution v3: tag pagination and tag delete', () => {
   test('capabilities: v3 deletes tags alone', async () => {
     await createSeeder(v3).pushImage({ repo: 'caps/app', tag: '1' });
     const c = new RegistryClient();
-    expect(await c.capabilities(parseReference(`${v3.host}/caps/app`))).toEqual({ deleteManifests: true, deleteTags: true, referrersApi: false });
+    expect(await c.capabilities(parseReference(`${v3.host}/caps/app`))).toEqual({
+      deleteManifests: true,
+      deleteTags: true,
+      referrersApi: false,
+    });
     await c.close();
   });
 });
@@ -123,7 +144,11 @@ test('delete by digest removes the manifest, a second delete counts as done', as
 
 test('capabilities: delete enabled here, tag delete and referrers API not in distribution 2.8', async () => {
   await seeder.pushImage({ repo: 'caps/app', tag: '1' });
-  expect(await client.capabilities(ref('caps/app'))).toEqual({ deleteManifests: true, deleteTags: false, referrersApi: false });
+  expect(await client.capabilities(ref('caps/app'))).toEqual({
+    deleteManifests: true,
+    deleteTags: false,
+    referrersApi: false,
+  });
 });
 
 test('blobs: HEAD, verified GET, upload and cross-repository mount', async () => {
@@ -140,7 +165,12 @@ test('blobs: HEAD, verified GET, upload and cross-repository mount', async () =>
 test('referrers through the sha256-<hex> tag fallback, filtered by artifact type', async () => {
   const image = await seeder.pushImage({ repo: 'refs/app', tag: '1' });
   const subject = { mediaType: image.mediaType, digest: image.digest, size: image.size };
-  const sig = await seeder.pushArtifactReferrer({ repo: 'refs/app', subject, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json', fallbackTag: true });
+  const sig = await seeder.pushArtifactReferrer({
+    repo: 'refs/app',
+    subject,
+    artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+    fallbackTag: true,
+  });
   const ours = await pushArtifact(client, ref('refs/app'), {
     artifactType: 'application/vnd.image-lifecycle.scan-report.v1+json',
     subject,
@@ -148,7 +178,11 @@ test('referrers through the sha256-<hex> tag fallback, filtered by artifact type
   });
   const all = await client.referrers(ref('refs/app'), image.digest);
   expect(all.map((d) => d.digest).sort()).toEqual([sig.digest, ours.digest].sort());
-  const scans = await client.referrers(ref('refs/app'), image.digest, 'application/vnd.image-lifecycle.scan-report.v1+json');
+  const scans = await client.referrers(
+    ref('refs/app'),
+    image.digest,
+    'application/vnd.image-lifecycle.scan-report.v1+json',
+  );
   expect(scans.map((d) => d.digest)).toEqual([ours.digest]);
   expect(await client.referrers(ref('refs/app'), 'sha256:' + '1'.repeat(64))).toEqual([]);
 });

@@ -220,7 +220,17 @@ describe('compliance-report against a real registry', () => {
 /** Debian's Chromium, headless, with the flags that keep it off the network. */
 async function chromium(args: string[]): Promise<string> {
   const profile = makeTempDir('chromium-profile');
-  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`];
+  const flags = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${profile}`,
+  ];
   const { stdout } = await runCommand('chromium', [...flags, ...args], { timeoutMs: 60_000 });
   return stdout;
 }

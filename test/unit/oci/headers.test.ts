@@ -6,10 +6,14 @@ import { errorFromResponse } from '../../../steps/lib/oci/errors.js';
 describe('nextLink', () => {
   const base = 'http://127.0.0.1:5000/v2/app/tags/list?n=2';
   test('resolves a relative next link against the request URL', () => {
-    expect(nextLink('</v2/app/tags/list?last=b&n=2>; rel="next"', base)).toBe('http://127.0.0.1:5000/v2/app/tags/list?last=b&n=2');
+    expect(nextLink('</v2/app/tags/list?last=b&n=2>; rel="next"', base)).toBe(
+      'http://127.0.0.1:5000/v2/app/tags/list?last=b&n=2',
+    );
   });
   test('finds next among several links and unquoted rel', () => {
-    expect(nextLink('<https://x/prev>; rel="prev", <https://x/next?a=1,2>; rel=next', base)).toBe('https://x/next?a=1,2');
+    expect(nextLink('<https://x/prev>; rel="prev", <https://x/next?a=1,2>; rel=next', base)).toBe(
+      'https://x/next?a=1,2',
+    );
   });
   test('no header or no next link ends pagination', () => {
     expect(nextLink(undefined, base)).toBeUndefined();
@@ -19,8 +23,19 @@ describe('nextLink', () => {
 
 describe('parseChallenges', () => {
   test('bearer with quoted params', () => {
-    expect(parseChallenges('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a:pull,push"')).toEqual([
-      { scheme: 'bearer', params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a:pull,push' } },
+    expect(
+      parseChallenges(
+        'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a:pull,push"',
+      ),
+    ).toEqual([
+      {
+        scheme: 'bearer',
+        params: {
+          realm: 'https://auth.example/token',
+          service: 'registry.example',
+          scope: 'repository:a:pull,push',
+        },
+      },
     ]);
   });
   test('two challenges in one header, and unquoted values', () => {
@@ -39,13 +54,18 @@ describe('parseRetryAfter', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
   });
-  test('a date in the past means now', () => expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:00 GMT', Date.parse('2026-01-02'))).toBe(0));
+  test('a date in the past means now', () =>
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:00 GMT', Date.parse('2026-01-02'))).toBe(0));
   test('garbage is ignored', () => expect(parseRetryAfter('soon')).toBeUndefined());
 });
 
 describe('errorFromResponse', () => {
   test('takes the distribution error code and marks 5xx transient', () => {
-    const e = errorFromResponse('get manifest x', 404, '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+    const e = errorFromResponse(
+      'get manifest x',
+      404,
+      '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}',
+    );
     expect([e.code, e.transient, e.notFound, e.exitCode]).toEqual(['MANIFEST_UNKNOWN', false, true, 1]);
     const t = errorFromResponse('get manifest x', 503, '<html>busy</html>');
     expect([t.code, t.transient, t.exitCode]).toEqual(['HTTP_503', true, 3]);

@@ -15,7 +15,13 @@ describe('parseReference normalizes like the distribution grammar', () => {
     ['127.0.0.1:5000/a/b@sha256:' + HEX, '127.0.0.1:5000', 'a/b', undefined, 'sha256:' + HEX],
     ['registry.example.com:443/x:t@sha256:' + HEX, 'registry.example.com:443', 'x', 't', 'sha256:' + HEX],
     ['[::1]:5000/app:1', '[::1]:5000', 'app', '1', undefined],
-    ['image-registry.openshift-image-registry.svc:5000/ns/app:dev', 'image-registry.openshift-image-registry.svc:5000', 'ns/app', 'dev', undefined],
+    [
+      'image-registry.openshift-image-registry.svc:5000/ns/app:dev',
+      'image-registry.openshift-image-registry.svc:5000',
+      'ns/app',
+      'dev',
+      undefined,
+    ],
     ['a__b/c--d/e.f:_tag', 'docker.io', 'a__b/c--d/e.f', '_tag', undefined],
   ])('%s', (input, registry, repository, tag, digest) => {
     const ref = parseReference(input);
@@ -24,7 +30,9 @@ describe('parseReference normalizes like the distribution grammar', () => {
 
   test('toString round-trips the normalized form', () => {
     expect(parseReference('nginx:1').toString()).toBe('docker.io/library/nginx:1');
-    expect(parseReference('localhost:5000/a@sha256:' + HEX).toString()).toBe('localhost:5000/a@sha256:' + HEX);
+    expect(parseReference('localhost:5000/a@sha256:' + HEX).toString()).toBe(
+      'localhost:5000/a@sha256:' + HEX,
+    );
   });
 
   test('defaultRegistry resolves short names against a given registry', () => {

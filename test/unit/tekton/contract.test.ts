@@ -47,7 +47,9 @@ describe('parseFlags', () => {
     expect(parseFlags('x', specs, ['--image', 'i', '--force', 'false']).force).toBeUndefined();
     expect(parseFlags('x', specs, ['--image', 'i', '--force', 'true']).force).toBe(true);
     expect(parseFlags('x', specs, ['--image', 'i', '--force=false']).force).toBeUndefined();
-    expect(() => parseFlags('x', specs, ['--image', 'i', '--force=maybe'])).toThrow(/--force takes true or false, got "maybe"/);
+    expect(() => parseFlags('x', specs, ['--image', 'i', '--force=maybe'])).toThrow(
+      /--force takes true or false, got "maybe"/,
+    );
   });
 
   test.each([
@@ -90,7 +92,14 @@ describe('runStep maps outcomes to exit codes', () => {
   const step = defineStep({
     name: 'demo',
     summary: 'demo step',
-    flags: { fail: { type: 'string', description: 'how to fail', choices: ['gate', 'usage', 'bug', 'none'], default: 'none' } },
+    flags: {
+      fail: {
+        type: 'string',
+        description: 'how to fail',
+        choices: ['gate', 'usage', 'bug', 'none'],
+        default: 'none',
+      },
+    },
     results: ['OUT'],
     async run({ flags, results, emit }) {
       if (flags.fail === 'gate') throw new GateError('gate said no');
@@ -132,8 +141,19 @@ describe('runStep maps outcomes to exit codes', () => {
 describe('logger', () => {
   test('json format carries level, step and redacted message', () => {
     const lines: string[] = [];
-    const log = createLogger({ format: 'json', step: 's', write: (l) => lines.push(l), now: () => new Date(0) });
+    const log = createLogger({
+      format: 'json',
+      step: 's',
+      write: (l) => lines.push(l),
+      now: () => new Date(0),
+    });
     log.warn('password=hunter2hunter2', { repo: 'a' });
-    expect(JSON.parse(lines[0] ?? '')).toEqual({ time: '1970-01-01T00:00:00.000Z', level: 'warn', step: 's', msg: 'password=***', repo: 'a' });
+    expect(JSON.parse(lines[0] ?? '')).toEqual({
+      time: '1970-01-01T00:00:00.000Z',
+      level: 'warn',
+      step: 's',
+      msg: 'password=***',
+      repo: 'a',
+    });
   });
 });

@@ -79,7 +79,13 @@ export class Authenticator {
 
   private async fetchToken(challenge: Challenge, scopes: string[]): Promise<CachedToken> {
     const realm = challenge.params.realm;
-    if (!realm) throw new RegistryError(`authentication to ${this.registry}: bearer challenge without realm`, 401, 'UNAUTHORIZED', false);
+    if (!realm)
+      throw new RegistryError(
+        `authentication to ${this.registry}: bearer challenge without realm`,
+        401,
+        'UNAUTHORIZED',
+        false,
+      );
     const key = scopeKey(scopes);
     this.tokenRequests.set(key, (this.tokenRequests.get(key) ?? 0) + 1);
     const service = challenge.params.service;
@@ -89,7 +95,11 @@ export class Authenticator {
       const url = new URL(realm);
       let res: Dispatcher.ResponseData;
       if (c?.identityToken) {
-        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.identityToken, client_id: 'image-lifecycle' });
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: c.identityToken,
+          client_id: 'image-lifecycle',
+        });
         if (service) form.set('service', service);
         if (scopes.length) form.set('scope', scopes.join(' '));
         res = await request(url, {
@@ -102,7 +112,9 @@ export class Authenticator {
         if (service) url.searchParams.set('service', service);
         for (const scope of scopes) url.searchParams.append('scope', scope);
         const headers: Record<string, string> = {};
-        if (c?.username) headers.authorization = 'Basic ' + Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64');
+        if (c?.username)
+          headers.authorization =
+            'Basic ' + Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64');
         res = await request(url, { method: 'GET', dispatcher: this.fetcher.dispatcher, headers });
       }
       const text = await res.body.text();
@@ -110,7 +122,12 @@ export class Authenticator {
         const err = errorFromResponse(`authentication to ${this.registry}`, res.statusCode, text);
         if (res.statusCode === 401 || res.statusCode === 403) {
           const who = c?.username ? `user "${c.username}"` : 'anonymous access';
-          throw new RegistryError(`authentication to ${this.registry} failed: the token server refused ${who} (HTTP ${res.statusCode})`, res.statusCode, 'UNAUTHORIZED', false);
+          throw new RegistryError(
+            `authentication to ${this.registry} failed: the token server refused ${who} (HTTP ${res.statusCode})`,
+            res.statusCode,
+            'UNAUTHORIZED',
+            false,
+          );
         }
         throw err;
       }
@@ -120,14 +137,28 @@ export class Authenticator {
     try {
       parsed = JSON.parse(body) as typeof parsed;
     } catch {
-      throw new RegistryError(`authentication to ${this.registry}: token server answered something that is not JSON`, 200, 'UNAUTHORIZED', false);
+      throw new RegistryError(
+        `authentication to ${this.registry}: token server answered something that is not JSON`,
+        200,
+        'UNAUTHORIZED',
+        false,
+      );
     }
     const value = parsed.token ?? parsed.access_token;
-    if (!value) throw new RegistryError(`authentication to ${this.registry}: token server answered without a token`, 200, 'UNAUTHORIZED', false);
+    if (!value)
+      throw new RegistryError(
+        `authentication to ${this.registry}: token server answered without a token`,
+        200,
+        'UNAUTHORIZED',
+        false,
+      );
     registerSecret(value);
     const issued = parsed.issued_at ? Date.parse(parsed.issued_at) : NaN;
     const start = Number.isNaN(issued) ? this.now() : Math.min(issued, this.now());
-    const seconds = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_SECONDS;
+    const seconds =
+      typeof parsed.expires_in === 'number' && parsed.expires_in > 0
+        ? parsed.expires_in
+        : DEFAULT_TOKEN_SECONDS;
     return { value, expiresAt: start + seconds * 1000 - Math.min(EXPIRY_SKEW_MS, seconds * 250) };
   }
 }

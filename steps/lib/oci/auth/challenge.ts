@@ -24,7 +24,8 @@ export function parseChallenges(header: string | undefined): Challenge[] {
       const param = paramRe.exec(header);
       if (!param) break;
       // A bare token followed by '=' is a param; a token followed by another token starts the next challenge.
-      params[(param[1] ?? '').toLowerCase()] = param[2] !== undefined ? param[2].replace(/\\(.)/g, '$1') : (param[3] ?? '');
+      params[(param[1] ?? '').toLowerCase()] =
+        param[2] !== undefined ? param[2].replace(/\\(.)/g, '$1') : (param[3] ?? '');
       pos = paramRe.lastIndex;
     }
     challenges.push({ scheme: (scheme[1] ?? '').toLowerCase(), params });

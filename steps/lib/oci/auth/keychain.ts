@@ -48,7 +48,10 @@ function registerCredential(c: Credential): void {
 }
 
 interface DockerConfigFile {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }>;
+  auths?: Record<
+    string,
+    { auth?: string; username?: string; password?: string; identitytoken?: string; registrytoken?: string }
+  >;
   credHelpers?: Record<string, string>;
   credsStore?: string;
 }
@@ -76,7 +79,8 @@ export function findDockerConfig(pathOrDir?: string): string | undefined {
     const candidate = join(dir, name);
     if (existsSync(candidate)) return candidate;
   }
-  if (pathOrDir) throw new UsageError(`docker config "${pathOrDir}": no config.json or .dockerconfigjson there`);
+  if (pathOrDir)
+    throw new UsageError(`docker config "${pathOrDir}": no config.json or .dockerconfigjson there`);
   return undefined;
 }
 
@@ -85,7 +89,9 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`docker config ${source}: not valid JSON (${(err as Error).message.split('\n')[0]})`);
+    throw new UsageError(
+      `docker config ${source}: not valid JSON (${(err as Error).message.split('\n')[0]})`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UsageError(`docker config ${source}: expected a JSON object`);
@@ -97,12 +103,17 @@ export function parseDockerConfig(text: string, source: string): DockerConfigFil
   return config;
 }
 
-function decodeAuthEntry(entry: NonNullable<DockerConfigFile['auths']>[string], source: string, key: string): Credential {
+function decodeAuthEntry(
+  entry: NonNullable<DockerConfigFile['auths']>[string],
+  source: string,
+  key: string,
+): Credential {
   const credential: Credential = {};
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw new UsageError(`docker config ${source}: "auth" for ${key} is not base64 of user:password`);
+    if (colon < 0)
+      throw new UsageError(`docker config ${source}: "auth" for ${key} is not base64 of user:password`);
     credential.username = decoded.slice(0, colon);
     credential.password = decoded.slice(colon + 1);
     registerSecret(entry.auth);
@@ -123,7 +134,9 @@ export function keychainFromDockerConfig(pathOrDir?: string): Keychain {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`docker config ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new UsageError(
+      `docker config ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return keychainFromDockerConfigText(text, file);
 }
@@ -132,9 +145,11 @@ export function keychainFromDockerConfigText(text: string, source: string): Keyc
   const config = parseDockerConfig(text, source);
   const auths = new Map<string, Credential>();
   for (const [key, entry] of Object.entries(config.auths ?? {})) {
-    if (typeof entry !== 'object' || entry === null) throw new UsageError(`docker config ${source}: entry ${key} must be an object`);
+    if (typeof entry !== 'object' || entry === null)
+      throw new UsageError(`docker config ${source}: entry ${key} must be an object`);
     const credential = decodeAuthEntry(entry, source, key);
-    if (credential.username || credential.identityToken || credential.registryToken) auths.set(normalizeKey(key), credential);
+    if (credential.username || credential.identityToken || credential.registryToken)
+      auths.set(normalizeKey(key), credential);
   }
   return {
     async resolve(registry) {
@@ -146,7 +161,8 @@ export function keychainFromDockerConfigText(text: string, source: string): Keyc
         const found = auths.get(normalizeKey(key));
         if (found) return found;
       }
-      if (config.credsStore) return credentialFromHelper(config.credsStore, candidateKeys(registry)[0] ?? registry);
+      if (config.credsStore)
+        return credentialFromHelper(config.credsStore, candidateKeys(registry)[0] ?? registry);
       return undefined;
     },
   };
@@ -154,26 +170,38 @@ export function keychainFromDockerConfigText(text: string, source: string): Keyc
 
 /** Runs `docker-credential-<helper> get` as the docker CLI does; "credentials not found" means anonymous. */
 function credentialFromHelper(helper: string, serverUrl: string): Promise<Credential | undefined> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return Promise.reject(new UsageError(`docker config: invalid credential helper name "${helper}"`));
+  if (!/^[A-Za-z0-9_.-]+$/.test(helper))
+    return Promise.reject(new UsageError(`docker config: invalid credential helper name "${helper}"`));
   return new Promise((resolve, reject) => {
     const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 30_000 }, (err, stdout) => {
       if (err) {
-        if (/credentials not found/i.test(stdout) || /credentials not found/i.test(String((err as { stderr?: string }).stderr ?? ''))) {
+        if (
+          /credentials not found/i.test(stdout) ||
+          /credentials not found/i.test(String((err as { stderr?: string }).stderr ?? ''))
+        ) {
           resolve(undefined);
           return;
         }
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-        reject(new UsageError(`credential helper docker-credential-${helper} ${missing ? 'is not installed' : 'failed'} for ${serverUrl}`));
+        reject(
+          new UsageError(
+            `credential helper docker-credential-${helper} ${missing ? 'is not installed' : 'failed'} for ${serverUrl}`,
+          ),
+        );
         return;
       }
       try {
         const out = JSON.parse(stdout) as { Username?: string; Secret?: string };
         const credential: Credential =
-          out.Username === '<token>' ? { identityToken: out.Secret } : { username: out.Username, password: out.Secret };
+          out.Username === '<token>'
+            ? { identityToken: out.Secret }
+            : { username: out.Username, password: out.Secret };
         registerCredential(credential);
         resolve(credential);
       } catch {
-        reject(new UsageError(`credential helper docker-credential-${helper} printed something that is not JSON`));
+        reject(
+          new UsageError(`credential helper docker-credential-${helper} printed something that is not JSON`),
+        );
       }
     });
     child.stdin?.end(serverUrl);
@@ -187,7 +215,10 @@ export const OPENSHIFT_INTERNAL_REGISTRIES = [
   'image-registry.openshift-image-registry.svc.cluster.local:5000',
 ];
 
-export function serviceAccountKeychain(registries: string[], tokenFile = SERVICE_ACCOUNT_TOKEN_FILE): Keychain {
+export function serviceAccountKeychain(
+  registries: string[],
+  tokenFile = SERVICE_ACCOUNT_TOKEN_FILE,
+): Keychain {
   return {
     async resolve(registry) {
       if (!registries.includes(registry) || !existsSync(tokenFile)) return undefined;
