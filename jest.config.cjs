@@ -1,5 +1,13 @@
-// ESM-only dependencies (p-retry and its helpers) are compiled to CommonJS with the sources.
-const esmOnly = ['p-retry', 'is-network-error', 'retry'];
+// ESM-only dependencies (p-retry, @kubernetes/client-node 1.4 and theirs) are compiled to CommonJS with the sources.
+const esmOnly = [
+  'p-retry',
+  'is-network-error',
+  'retry',
+  '@kubernetes/client-node',
+  'openid-client',
+  'oauth4webapi',
+  'jose',
+];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
