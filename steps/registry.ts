@@ -16,4 +16,5 @@ export const steps: Record<string, Loader> = {
   'registry-health': async () => (await import('./registry-health/main.js')).step,
   'scan-gate': async () => (await import('./scan-gate/main.js')).step,
   'compliance-report': async () => (await import('./compliance-report/main.js')).step,
+  run: async () => (await import('./run/main.js')).step,
 };

@@ -13,6 +13,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** Placeholder shown in --help, e.g. REF. */
   valueName?: string;
+  /** Environment variable that supplies the value when the flag is not given (before the default). */
+  env?: string;
 }
 export type FlagSpecs = Record<string, FlagSpec>;
 
@@ -35,6 +37,8 @@ export const commonFlags = {
     description: 'Directory Tekton reads results from',
     default: '/tekton/results',
     valueName: 'DIR',
+    // `image-lifecycle run` points steps left on the default at a TaskRun's own results directory.
+    env: 'IMAGE_LIFECYCLE_RESULTS_DIR',
   },
   help: { type: 'boolean', description: 'Show this help', short: 'h' },
 } as const satisfies FlagSpecs;
@@ -46,9 +50,15 @@ export const dryRunFlag = {
 /**
  * Parses argv strictly: unknown flags, missing values, missing required flags and values outside
  * `choices` are usage errors naming the flag. Empty strings count as missing for required flags,
- * because Tekton passes an unset param as "".
+ * because Tekton passes an unset param as "". `positional` names the flag a single bare argument
+ * fills (`image-lifecycle run PIPELINE.yaml`); without it a bare argument is an error.
  */
-export function parseFlags<S extends FlagSpecs>(command: string, specs: S, argv: string[]): ParsedFlags<S> {
+export function parseFlags<S extends FlagSpecs>(
+  command: string,
+  specs: S,
+  argv: string[],
+  positional?: string,
+): ParsedFlags<S> {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
   for (const [name, spec] of Object.entries(specs)) {
     options[name] = {
@@ -69,6 +79,9 @@ export function parseFlags<S extends FlagSpecs>(command: string, specs: S, argv:
   } catch (err) {
     throw new UsageError(`${command}: ${describeParseError(err)} (see 'image-lifecycle ${command} --help')`);
   }
+  if (positional && positionals.length === 1 && values[positional] === undefined) {
+    values[positional] = positionals.shift();
+  }
   if (positionals.length > 0) {
     throw new UsageError(
       `${command}: unexpected argument "${positionals[0]}" (flags take the form --name value)`,
@@ -76,7 +89,8 @@ export function parseFlags<S extends FlagSpecs>(command: string, specs: S, argv:
   }
   if (values.help) return values as ParsedFlags<S>;
   for (const [name, spec] of Object.entries(specs)) {
-    const value = values[name];
+    const value = values[name] ?? (spec.env ? process.env[spec.env] || undefined : undefined);
+    if (value !== undefined) values[name] = value;
     if (value === undefined && spec.default !== undefined) values[name] = spec.default;
     if (value === undefined && spec.multiple) values[name] = [];
     if (
@@ -136,6 +150,7 @@ export function renderHelp(command: string, summary: string, specs: FlagSpecs, d
     if (spec.multiple) notes.push('repeatable');
     if (spec.choices) notes.push(spec.choices.join('|'));
     if (spec.default !== undefined && spec.default !== '') notes.push(`default ${String(spec.default)}`);
+    if (spec.env) notes.push(`env ${spec.env}`);
     const right = spec.description + (notes.length ? ` (${notes.join('; ')})` : '');
     return left.padEnd(34) + ' ' + right;
   });

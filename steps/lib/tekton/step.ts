@@ -19,6 +19,8 @@ export interface StepDefinition<S extends FlagSpecs = FlagSpecs> {
   /** Names of the results the step may write; the task/step contract test checks them against the Task. */
   results: readonly string[];
   details?: string;
+  /** The flag a single bare argument fills, for commands used like `image-lifecycle run PIPELINE.yaml`. */
+  positional?: string;
   /** Returns the exit code: 0, or 1 when a gate said no. Errors map through StepError. */
   run(ctx: StepContext<S>): Promise<ExitCodeValue | void>;
 }
@@ -50,7 +52,7 @@ export async function runStep<S extends FlagSpecs>(
   const specs = allFlags(def);
   const log = createLogger({ step: def.name, write: (line) => io.stderr(line + '\n') });
   try {
-    const flags = parseFlags(def.name, specs, argv);
+    const flags = parseFlags(def.name, specs, argv, def.positional);
     if (flags.help) {
       io.stdout(renderHelp(def.name, def.summary, specs, def.details));
       return ExitCode.ok;
