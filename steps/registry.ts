@@ -16,5 +16,9 @@ export const steps: Record<string, Loader> = {
   'registry-health': async () => (await import('./registry-health/main.js')).step,
   'scan-gate': async () => (await import('./scan-gate/main.js')).step,
   'compliance-report': async () => (await import('./compliance-report/main.js')).step,
+  verify: async () => (await import('./verify/main.js')).step,
+  'diagnose-pull': async () => (await import('./diagnose-pull/main.js')).step,
+  canary: async () => (await import('./canary/main.js')).step,
+  rollback: async () => (await import('./rollback/main.js')).step,
   run: async () => (await import('./run/main.js')).step,
 };
