@@ -3,12 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 JEST_WORKERS ?= 2
 
-.PHONY: help setup build typecheck lint test test-unit test-integration tekton demo images bench clean
+.PHONY: help setup build typecheck lint test test-unit test-integration tekton demo images bench release bundles clean
 
 help:
 	@echo "make demo   run the main job locally (registry, image, lifecycle steps)"
 	@echo "make test   run the whole test suite (installs prerequisites first)"
-	@echo "other: setup build typecheck lint tekton images bench clean"
+	@echo "other: setup build typecheck lint tekton images bench release bundles clean"
 
 setup:
 	@scripts/install-prereqs.sh
@@ -46,6 +46,15 @@ images: setup
 
 bench: build
 	@bash bench/run.sh
+
+# Release: a copy of the YAML in dist/release with every step image pinned by digest.
+release: setup
+	@bash scripts/release.sh
+
+# Publish every Task and Pipeline as a Tekton bundle (see docs/bundles.md).
+BUNDLE_PREFIX ?= quay.io/image-lifecycle/tekton
+bundles: release
+	@node --import tsx steps/cli.ts bundle --prefix $(BUNDLE_PREFIX) --path dist/release/tasks --path dist/release/pipelines
 
 clean:
 	rm -rf dist .cache test/artifacts

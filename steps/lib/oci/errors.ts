@@ -40,6 +40,8 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'EPIPE',
   'ETIMEDOUT',
   'EAI_AGAIN',
+  // A name that does not resolve may be DNS catching up in a cluster; it ends as "unreachable" (exit 3).
+  'ENOTFOUND',
   'ENETUNREACH',
   'EHOSTUNREACH',
   'UND_ERR_SOCKET',
@@ -56,6 +58,29 @@ export function networkErrorCode(err: unknown): string | undefined {
   for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+/** The TLS failure code of an error chain: a certificate we do not trust, or a server that is not TLS. */
+export function tlsErrorCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_CODES.has(code)) return code;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import type { Logger } from '../tekton/log.js';
 import { sleep } from '../concurrency.js';
-import { networkErrorCode, RegistryError } from './errors.js';
+import { networkErrorCode, RegistryError, tlsErrorCode } from './errors.js';
 
 export interface RetryPolicy {
   /** Further attempts after the first. */
@@ -86,6 +86,16 @@ export async function withRetries<T>(
         true,
         { cause: err },
       );
+    const tls = tlsErrorCode(err);
+    if (tls) {
+      throw new RegistryError(
+        `${operation}: TLS failed (${tls}); trust the registry's CA with --ca-file, or list the host with --insecure-registry`,
+        undefined,
+        tls,
+        false,
+        { cause: err },
+      );
+    }
     throw err;
   }
 }

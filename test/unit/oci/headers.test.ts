@@ -1,7 +1,7 @@
 import { nextLink } from '../../../steps/lib/oci/link.js';
 import { parseChallenges } from '../../../steps/lib/oci/auth/challenge.js';
 import { parseRetryAfter } from '../../../steps/lib/oci/retry.js';
-import { errorFromResponse } from '../../../steps/lib/oci/errors.js';
+import { errorFromResponse, tlsErrorCode } from '../../../steps/lib/oci/errors.js';
 
 describe('nextLink', () => {
   const base = 'http://127.0.0.1:5000/v2/app/tags/list?n=2';
@@ -69,5 +69,13 @@ describe('errorFromResponse', () => {
     expect([e.code, e.transient, e.notFound, e.exitCode]).toEqual(['MANIFEST_UNKNOWN', false, true, 1]);
     const t = errorFromResponse('get manifest x', 503, '<html>busy</html>');
     expect([t.code, t.transient, t.exitCode]).toEqual(['HTTP_503', true, 3]);
+  });
+});
+
+describe('tlsErrorCode', () => {
+  test('finds a certificate failure anywhere in the cause chain', () => {
+    const inner = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(tlsErrorCode(new Error('fetch failed', { cause: inner }))).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(tlsErrorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBeUndefined();
   });
 });
