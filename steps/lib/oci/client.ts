@@ -270,25 +270,54 @@ export class RegistryClient {
     return false;
   }
 
+  /**
+   * Copies a blob between repositories of any registries, streaming it through, so memory stays flat
+   * whatever the layer's size; the target checks the digest as it stores it. A transient failure retries
+   * the whole transfer (upload, download, store), since a half-sent stream cannot be resumed. The caller
+   * checks the target first.
+   */
+  async copyBlob(from: Reference, to: Reference, digest: string, size: number): Promise<void> {
+    const push = [repositoryScope(to.repository, 'pull,push')];
+    await this.transport.retry(`copy blob ${digest} to ${to.context()}`, async () => {
+      const start = await this.transport.sendOnce(to.registry, {
+        method: 'POST',
+        path: `/v2/${to.repository}/blobs/uploads/`,
+        scopes: push,
+        operation: `start upload to ${to.context()}`,
+      });
+      const url = uploadUrl(to, start, digest);
+      const source = await this.transport.open(from.registry, {
+        path: `/v2/${from.repository}/blobs/${digest}`,
+        scopes: [repositoryScope(from.repository, 'pull')],
+        operation: `get blob ${digest} from ${from.context()}`,
+      });
+      try {
+        await this.transport.sendOnce(to.registry, {
+          method: 'PUT',
+          path: url,
+          scopes: push,
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-length': source.headers['content-length'] ?? String(size),
+          },
+          body: source.body,
+          operation: `upload ${digest} to ${to.context()}`,
+        });
+      } finally {
+        source.body.destroy();
+      }
+    });
+  }
+
   private async finishUpload(
     ref: Reference,
     start: RegistryResponse,
     data: Buffer,
     digest: string,
   ): Promise<void> {
-    const location = start.headers.location;
-    if (!location)
-      throw new RegistryError(
-        `upload to ${ref.context()}: registry gave no upload location`,
-        start.status,
-        'BLOB_UPLOAD_INVALID',
-        false,
-      );
-    const url = new URL(location, start.url);
-    url.searchParams.set('digest', digest);
     await this.call(ref, 'pull,push', {
       method: 'PUT',
-      path: url.toString(),
+      path: uploadUrl(ref, start, digest),
       headers: { 'content-type': 'application/octet-stream' },
       body: data,
       operation: `upload ${digest} to ${ref.context()}`,
@@ -356,6 +385,22 @@ export class RegistryClient {
     });
     return res.status === 200 && (res.headers['content-type'] ?? '').startsWith(OCI_INDEX);
   }
+}
+
+/** Where to PUT the content of an upload the registry opened (its Location), naming the digest. */
+function uploadUrl(ref: Reference, start: RegistryResponse, digest: string): string {
+  const location = start.headers.location;
+  if (!location) {
+    throw new RegistryError(
+      `upload to ${ref.context()}: registry gave no upload location`,
+      start.status,
+      'BLOB_UPLOAD_INVALID',
+      false,
+    );
+  }
+  const url = new URL(location, start.url);
+  url.searchParams.set('digest', digest);
+  return url.toString();
 }
 
 export function parseManifestResponse(ref: Reference, res: RegistryResponse): ManifestResult {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { UsageError } from '../errors.js';
 import { createLimiter } from '../concurrency.js';
@@ -47,6 +48,10 @@ export interface RegistryResponse {
   headers: Record<string, string | undefined>;
   body: Buffer;
   url: string;
+}
+
+export interface RegistryStream extends Omit<RegistryResponse, 'body'> {
+  body: Dispatcher.ResponseData['body'];
 }
 
 /** Docker treats these as insecure without being told, and so do we. */
@@ -174,28 +179,100 @@ export class RegistryTransport {
     body?: Buffer | string,
   ): Promise<RegistryResponse> {
     return this.limit(async () => {
-      this.requestCount++;
-      const res = await request(url, {
-        method: method as Dispatcher.HttpMethod,
-        headers: { 'user-agent': this.userAgent, ...headers },
-        body,
-        dispatcher: this.dispatcherFor(registry),
-      });
+      const res = await this.sendRaw(registry, method, url, headers, body);
       const chunks: Buffer[] = [];
       for await (const chunk of res.body) chunks.push(chunk as Buffer);
       const data = Buffer.concat(chunks);
-      const flat = flattenHeaders(res.headers);
-      const declared = flat['content-length'];
+      const declared = res.headers['content-length'];
       if (method !== 'HEAD' && declared !== undefined && Number(declared) !== data.length) {
         throw new RegistryError(
           `${method} ${url}: response body truncated (${data.length} of ${declared} bytes)`,
-          res.statusCode,
+          res.status,
           'TRUNCATED',
           true,
         );
       }
-      return { status: res.statusCode, headers: flat, body: data, url };
+      return { ...res, body: data };
     });
+  }
+
+  /** One HTTP exchange, its response body left for the caller to read. */
+  private async sendRaw(
+    registry: string,
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body?: Buffer | string | Readable,
+  ): Promise<RegistryStream> {
+    this.requestCount++;
+    const res = await request(url, {
+      method: method as Dispatcher.HttpMethod,
+      headers: { 'user-agent': this.userAgent, ...headers },
+      body,
+      dispatcher: this.dispatcherFor(registry),
+    });
+    return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url };
+  }
+
+  /**
+   * A GET whose body the caller reads as it arrives, so that a large blob passes through without being held
+   * in memory. Authenticated and redirected like request(), but neither retried nor counted against the
+   * concurrency limit: the caller bounds and retries whole transfers, since a half-read stream cannot be re-sent.
+   */
+  async open(
+    registry: string,
+    req: Omit<RegistryRequest, 'method' | 'body' | 'accept'>,
+  ): Promise<RegistryStream> {
+    const { base, auth } = await this.origin(registry);
+    let url = req.path.startsWith('http') ? req.path : base + req.path;
+    let reauthenticated = false;
+    for (let hops = 0; ;) {
+      const authorization =
+        new URL(url).origin === new URL(base).origin ? await auth.header(req.scopes) : undefined;
+      const res = await this.sendRaw(registry, 'GET', url, {
+        ...req.headers,
+        ...(authorization ? { authorization } : {}),
+      });
+      const location = res.headers.location;
+      if ([301, 302, 303, 307, 308].includes(res.status) && location && hops < MAX_REDIRECTS) {
+        await res.body.dump();
+        url = new URL(location, url).toString();
+        hops++;
+        continue;
+      }
+      if (res.status === 401 && !reauthenticated) {
+        reauthenticated = true;
+        if (auth.unauthorized(preferredChallenge(res.headers['www-authenticate']), req.scopes)) {
+          await res.body.dump();
+          continue;
+        }
+      }
+      if (res.status >= 200 && res.status < 300) return res;
+      const text = await res.body.text();
+      throwIfTransient(req.operation, { ...res, body: Buffer.from(text) });
+      throw errorFromResponse(req.operation, res.status, text);
+    }
+  }
+
+  /**
+   * Sends one request once: for a body that is a stream (it cannot be sent again), and for the steps of a
+   * transfer that its caller retries as a whole, so that retries do not multiply.
+   */
+  async sendOnce(
+    registry: string,
+    req: Omit<RegistryRequest, 'body'> & { body?: Buffer | string | Readable },
+  ): Promise<RegistryResponse> {
+    const { base, auth } = await this.origin(registry);
+    const url = req.path.startsWith('http') ? req.path : base + req.path;
+    const authorization = await auth.header(req.scopes);
+    const raw = await this.sendRaw(
+      registry,
+      req.method,
+      url,
+      { ...req.headers, ...(authorization ? { authorization } : {}) },
+      req.body,
+    );
+    return this.check(req, { ...raw, body: Buffer.from(await raw.body.arrayBuffer()) });
   }
 
   /** Sends one registry request with authentication, redirects and retries. */
@@ -237,7 +314,7 @@ export class RegistryTransport {
     return res;
   }
 
-  private check(req: RegistryRequest, res: RegistryResponse): RegistryResponse {
+  private check(req: Pick<RegistryRequest, 'accept' | 'operation'>, res: RegistryResponse): RegistryResponse {
     if ((res.status >= 200 && res.status < 300) || req.accept?.includes(res.status)) return res;
     throwIfTransient(req.operation, res);
     throw errorFromResponse(req.operation, res.status, res.body.toString('utf8'));
