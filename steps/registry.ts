@@ -16,6 +16,7 @@ export const steps: Record<string, Loader> = {
   'registry-health': async () => (await import('./registry-health/main.js')).step,
   'scan-gate': async () => (await import('./scan-gate/main.js')).step,
   'compliance-report': async () => (await import('./compliance-report/main.js')).step,
+  retention: async () => (await import('./retention/main.js')).step,
   backup: async () => (await import('./backup/main.js')).step,
   restore: async () => (await import('./restore/main.js')).step,
   'base-image-check': async () => (await import('./base-image-check/main.js')).step,
