@@ -24,5 +24,8 @@ export const steps: Record<string, Loader> = {
   'diagnose-pull': async () => (await import('./diagnose-pull/main.js')).step,
   canary: async () => (await import('./canary/main.js')).step,
   rollback: async () => (await import('./rollback/main.js')).step,
+  bundle: async () => (await import('./bundle/main.js')).step,
   run: async () => (await import('./run/main.js')).step,
+  'pin-images': async () => (await import('./pin-images/main.js')).step,
+  'git-clone': async () => (await import('./git-clone/main.js')).step,
 };

@@ -9,6 +9,8 @@ import { renderMarkdown } from '../lib/compliance/markdown.js';
 import { clientFromFlags, parseRepository, registryFlags } from '../lib/oci/index.js';
 import { timeFlag } from '../lib/scan/dates.js';
 import { defineStep } from '../lib/tekton/step.js';
+import { checkOutputDir } from '../lib/config/paths.js';
+import { tagGlobs } from '../lib/backup/flags.js';
 
 export const step = defineStep({
   name: 'compliance-report',
@@ -19,14 +21,14 @@ export const step = defineStep({
       type: 'string',
       multiple: true,
       required: true,
-      description: 'Repository to report on: registry/namespace/name',
+      description: 'Repository to report on: registry/namespace/name (repeatable; space or comma separated)',
       valueName: 'REPO',
     },
     'production-tag': {
       type: 'string',
       multiple: true,
       description:
-        'Tag (glob, * for any run of characters) marking an image as in production, e.g. prod or v*',
+        'Tag (glob, * for any run of characters) marking an image as in production, e.g. prod or v* (space or comma separated)',
       valueName: 'GLOB',
     },
     'fail-on-noncompliant': {
@@ -60,10 +62,13 @@ export const step = defineStep({
     'or a repository is not found; 2 bad input; 3 registry unreachable.',
   ].join('\n'),
   async run({ flags, log, results, emit }) {
-    const repositories = flags.repository.map((r) => parseRepository(r));
+    checkOutputDir(flags['output-dir'], '--output-dir');
+    // A Task passes a list in one param: each value may hold several, as for retention and registry-health.
+    const repositories = splitList(flags.repository).map((r) => parseRepository(r));
+    if (repositories.length === 0) throw new UsageError('compliance-report: --repository is required');
     const options = {
       now: timeFlag(flags.at),
-      productionTags: flags['production-tag'].filter(Boolean),
+      productionTags: tagGlobs('compliance-report', 'production-tag', flags['production-tag'], []),
       maxScanAgeDays: parseDays(flags['max-scan-age-days']),
     };
     const client = clientFromFlags(flags, log);
@@ -89,9 +94,13 @@ export const step = defineStep({
   },
 });
 
+function splitList(values: string[]): string[] {
+  return values.flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
+}
+
 function parseDays(text: string | undefined): number | undefined {
   if (!text) return undefined;
-  if (!/^\d+$/.test(text))
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
     throw new UsageError(`--max-scan-age-days "${text}": must be a whole number of days`);
   return Number(text);
 }

@@ -200,6 +200,24 @@ describe('compliance-report against a real registry', () => {
     expect(statSync(screenshot).size).toBeGreaterThan(5000);
   });
 
+  it('takes several repositories and production tags in one value, as the Task passes its params', async () => {
+    const one = await runStepInProcess(complianceStep, [
+      '--repository',
+      `${registry.host}/shop/api ${registry.host}/shop/web`,
+      '--production-tag',
+      'prod, v*',
+      '--at',
+      '2025-03-11T00:00:00Z',
+      '--docker-config',
+      dockerConfig,
+      '--output',
+      'json',
+    ]);
+    const separate = await report(['--production-tag', 'v*', '--output', 'json']);
+    expect(one.code).toBe(separate.code);
+    expect(JSON.parse(one.stdout)).toEqual(JSON.parse(separate.stdout));
+  });
+
   it('names a repository that does not exist', async () => {
     const run = await runStepInProcess(complianceStep, [
       '--repository',
