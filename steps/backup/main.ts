@@ -31,6 +31,7 @@ import {
 import { dryRunFlag } from '../lib/tekton/args.js';
 import type { Logger } from '../lib/tekton/log.js';
 import { defineStep, type StepContext } from '../lib/tekton/step.js';
+import { checkOutputFile } from '../lib/config/paths.js';
 
 const NAME = 'backup';
 export const DEFAULT_PRODUCTION_TAGS = ['prod', 'production', '*.*.*'];
@@ -108,6 +109,7 @@ export const step = defineStep({
   ].join('\n'),
   async run(ctx) {
     const f = ctx.flags;
+    if (!f.verify) checkOutputFile(f['inventory-file']?.trim(), '--inventory-file');
     const backup = registryHost(NAME, 'backup-registry', f['backup-registry']);
     const inventoryRepo = parseRepository(
       `${backup}/${repositoryName(NAME, 'inventory-repository', f['inventory-repository'])}`,

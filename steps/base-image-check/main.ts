@@ -27,6 +27,7 @@ import {
 } from '../lib/oci/index.js';
 import { dryRunFlag } from '../lib/tekton/args.js';
 import { defineStep } from '../lib/tekton/step.js';
+import { checkOutputDir, checkOutputFile } from '../lib/config/paths.js';
 
 const NAME = 'base-image-check';
 /** STALE_IMAGES shares Tekton's 4096-byte results budget with the other results. */
@@ -100,6 +101,8 @@ export const step = defineStep({
   ].join('\n'),
   async run(ctx) {
     const { flags: f, log } = ctx;
+    checkOutputFile(f['report-file']?.trim(), '--report-file');
+    checkOutputDir(f['pipelinerun-dir']?.trim(), '--pipelinerun-dir');
     const given = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
     const images = listFlag(f.image).map((text) => {
       let ref: Reference;
@@ -127,6 +130,11 @@ export const step = defineStep({
         : undefined;
     const dir = given(f['pipelinerun-dir']);
     if (f.rebuild === 'write' && !dir) fail('--rebuild write needs --pipelinerun-dir');
+    // The cluster's config is input too: read before the registry work, not once the checks are done.
+    const kube =
+      f.rebuild === 'create' && !f['dry-run']
+        ? createKubeClient({ kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace }, { log })
+        : undefined;
 
     const client = clientFromFlags(f, log, { concurrency });
     let checks: ImageCheck[];
@@ -155,15 +163,8 @@ export const step = defineStep({
     let pipelineRuns: string[] = [];
     if (f.rebuild === 'write' && dir) pipelineRuns = writePipelineRuns(dir, runs);
     if (f.rebuild === 'create' && runs.length) {
-      if (f['dry-run']) {
-        log.info(`dry run: would create ${runs.length} PipelineRuns`);
-      } else {
-        const kube = createKubeClient(
-          { kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace },
-          { log },
-        );
-        pipelineRuns = await createPipelineRuns(kube, runs);
-      }
+      if (kube) pipelineRuns = await createPipelineRuns(kube, runs);
+      else log.info(`dry run: would create ${runs.length} PipelineRuns`);
     }
     for (const run of pipelineRuns) log.info(`rebuild: ${run}`);
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Builder, type BuildOutcome } from '../lib/build/build.js';
-import { parsePairs } from '../lib/build/metadata.js';
+import { BUILD_ARG_NAME, parsePairs } from '../lib/build/metadata.js';
 import { chooseDriver, type StorageChoice } from '../lib/build/storage.js';
 import { UsageError } from '../lib/errors.js';
 import {
@@ -15,6 +15,10 @@ import {
 } from '../lib/oci/index.js';
 import { dryRunFlag } from '../lib/tekton/args.js';
 import { defineStep } from '../lib/tekton/step.js';
+import { parseJson } from '../lib/config/load.js';
+import { checkOutputDir } from '../lib/config/paths.js';
+import { readCa } from '../lib/oci/transport.js';
+import { parseDuration } from '../lib/runner/duration.js';
 
 const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
 
@@ -132,6 +136,10 @@ export const step = defineStep({
     '3 transient failures outlasted the retries.',
   ].join('\n'),
   async run({ flags, log, results, emit }) {
+    checkOutputDir(flags['storage-root'], '--storage-root');
+    checkOutputDir(flags['run-root'], '--run-root');
+    // buildah reads the CA bundle only when it runs; checked here so --dry-run catches a wrong file too.
+    if (flags['ca-file']) readCa(flags['ca-file']);
     const image = parseReference(flags.image);
     if (image.digest) throw new UsageError(`--image ${flags.image}: give a tag to push to, not a digest`);
     const context = resolve(flags.context);
@@ -139,7 +147,7 @@ export const step = defineStep({
       throw new UsageError(`--context ${flags.context}: not a directory`);
     const containerfile = findContainerfile(flags.containerfile, context);
     const cacheTtl = flags['cache-ttl'] || undefined;
-    if (cacheTtl && !GO_DURATION.test(cacheTtl))
+    if (cacheTtl && (!GO_DURATION.test(cacheTtl) || parseDuration(cacheTtl) === undefined))
       throw new UsageError(`--cache-ttl "${cacheTtl}": expected a duration such as 168h or 30m`);
     const created = flags.created || new Date().toISOString();
     if (Number.isNaN(Date.parse(created)))
@@ -160,8 +168,8 @@ export const step = defineStep({
           context,
           target: flags.target || undefined,
           buildArgs: new Map([
-            ...parsePairs(jsonList(flags['build-args'], '--build-args'), '--build-args'),
-            ...parsePairs(flags['build-arg'], '--build-arg'),
+            ...parsePairs(jsonList(flags['build-args'], '--build-args'), '--build-args', BUILD_ARG_NAME),
+            ...parsePairs(flags['build-arg'], '--build-arg', BUILD_ARG_NAME),
           ]),
           layers: flags.layers === 'true',
           cacheFrom: optionalRepository(flags['cache-from'], '--cache-from'),
@@ -227,7 +235,7 @@ function jsonList(text: string | undefined, flag: string): string[] {
   if (!text || !text.trim()) return [];
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch {
     throw new UsageError(`${flag}: not JSON; expected an array such as ["NAME=VALUE"]`);
   }

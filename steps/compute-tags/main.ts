@@ -8,7 +8,8 @@ import {
   type RegistryClient,
   type Reference,
 } from '../lib/oci/index.js';
-import { computeTags, type LatestPolicy, type TagSet } from '../lib/tags/compute.js';
+import { computeTags, validateEnvironment, type LatestPolicy, type TagSet } from '../lib/tags/compute.js';
+import { parseGitRef, shortSha } from '../lib/tags/ref.js';
 import { parseTagList } from '../lib/tags/list.js';
 import { defineStep } from '../lib/tekton/step.js';
 
@@ -74,6 +75,11 @@ export const step = defineStep({
     if (flags['from-registry'] && flags['existing-tags']) {
       throw new UsageError('compute-tags: give --from-registry or --existing-tags, not both');
     }
+    // Everything given is checked before the registry is asked, so a typo fails alone and at once.
+    parseGitRef(flags.ref);
+    shortSha(flags.sha);
+    if (flags.environment?.trim()) validateEnvironment(flags.environment.trim());
+    const commitMessages = flags['commit-messages-file'] ? readMessages(flags['commit-messages-file']) : undefined;
     let existingTags: string[] = [];
     if (flags['existing-tags']) existingTags = parseTagList(flags['existing-tags'], '--existing-tags');
     if (flags['from-registry']) {
@@ -92,7 +98,7 @@ export const step = defineStep({
       defaultBranch: flags['default-branch'],
       environment: flags.environment,
       existingTags,
-      commitMessages: flags['commit-messages-file'] ? readMessages(flags['commit-messages-file']) : undefined,
+      commitMessages,
       latest: flags.latest as LatestPolicy,
     });
     results

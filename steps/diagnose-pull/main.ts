@@ -10,6 +10,7 @@ import {
 } from '../lib/diagnose/summary.js';
 import { createKubeClient, kubeFlags } from '../lib/kube/index.js';
 import { defineStep } from '../lib/tekton/step.js';
+import { checkOutputFile } from '../lib/config/paths.js';
 
 export const step = defineStep({
   name: 'diagnose-pull',
@@ -45,6 +46,7 @@ export const step = defineStep({
     'Exit codes: 0 no pull failure (or --fail-on-failure false); 1 a pod cannot pull; 2 bad input; 3 API unreachable.',
   ].join('\n'),
   async run({ flags, log, results, emit }) {
+    checkOutputFile(flags['pull-durations-file'], '--pull-durations-file');
     if (!flags.deployment && !flags.selector)
       throw new UsageError('diagnose-pull: give --deployment or --selector');
     if (flags.deployment && flags.selector)

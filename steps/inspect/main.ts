@@ -1,5 +1,6 @@
 import { GateError } from '../lib/errors.js';
-import { describeImage, parsePlatform, type ImageDescription } from '../lib/image/describe.js';
+import { describeImage, type ImageDescription } from '../lib/image/describe.js';
+import { parsePlatform } from '../lib/verify/platforms.js';
 import { clientFromFlags, parseReference, registryFlags, RegistryError } from '../lib/oci/index.js';
 import { defineStep } from '../lib/tekton/step.js';
 

@@ -14,15 +14,15 @@ import {
   type PushgatewayOptions,
 } from '../lib/metrics/pushgateway.js';
 import { clientFromFlags, registryFlags } from '../lib/oci/flags.js';
-import { parseReference, type Reference } from '../lib/oci/reference.js';
+import { parseReference, validateRegistryHost, type Reference } from '../lib/oci/reference.js';
 import { runHealthChecks, type HealthMeasurements } from '../lib/registry-health/checks.js';
 import { evaluate, formatBytes, formatGrowth, growth } from '../lib/registry-health/evaluate.js';
 import { registryHealthMetrics } from '../lib/registry-health/metrics.js';
 import type { Logger } from '../lib/tekton/log.js';
 import { defineStep } from '../lib/tekton/step.js';
+import { checkOutputFile } from '../lib/config/paths.js';
 
 const NAME = 'registry-health';
-const REGISTRY = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/;
 
 export const step = defineStep({
   name: NAME,
@@ -94,11 +94,9 @@ export const step = defineStep({
   ].join('\n'),
   async run(ctx) {
     const { flags, log, results } = ctx;
+    checkOutputFile(flags['report-file']?.trim(), '--report-file');
     const registry = flags.registry.trim();
-    if (!REGISTRY.test(registry))
-      throw new UsageError(
-        `${NAME}: --registry must be a registry host[:port] such as quay.example.com, got "${registry}"`,
-      );
+    validateRegistryHost(registry, `${NAME}: --registry`);
     const inRegistry = (flag: string, text: string): Reference => {
       let ref: Reference;
       try {

@@ -91,7 +91,8 @@ export const step = defineStep({
     const target = registryHost(NAME, 'target-registry', f['target-registry']);
     const repositories = listFlag(f.repository);
     for (const r of repositories) {
-      if (!REPOSITORY_GLOB.test(r))
+      // Longer than a repository name can be (255), it can match nothing in any inventory.
+      if (!REPOSITORY_GLOB.test(r) || r.length > 255)
         throw new UsageError(
           `${NAME}: --repository "${r}" is not a repository name or glob (lowercase names, / and *)`,
         );

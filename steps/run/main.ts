@@ -24,6 +24,7 @@ import { parseParamFlags } from '../lib/runner/params.js';
 import { planRun } from '../lib/runner/plan.js';
 import { renderDryRun, renderSummary } from '../lib/runner/report.js';
 import { defineStep } from '../lib/tekton/step.js';
+import { checkOutputDir } from '../lib/config/paths.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -173,6 +174,7 @@ export const step = defineStep({
     'or a tool, image or Secret this machine lacks.',
   ].join('\n'),
   async run({ flags, emit }) {
+    checkOutputDir(flags['work-dir'], '--work-dir');
     const file = resolve(flags.pipeline);
     const tasksDir =
       flags['tasks-dir'] === undefined ? resolve('tasks') : directoryFlag('tasks-dir', flags['tasks-dir']);

@@ -12,6 +12,7 @@ import { toSarif } from '../lib/scan/sarif.js';
 import { testOutput } from '../lib/scan/summary.js';
 import { timeFlag } from '../lib/scan/dates.js';
 import { defineStep } from '../lib/tekton/step.js';
+import { checkOutputDir } from '../lib/config/paths.js';
 
 export const step = defineStep({
   name: 'scan-gate',
@@ -64,6 +65,7 @@ export const step = defineStep({
     'Exit codes: 0 pass; 1 blocked (or the image to attach to was not found); 2 bad report, policy or flag; 3 registry unreachable.',
   ].join('\n'),
   async run({ flags, log, results, emit }) {
+    checkOutputDir(flags['report-dir'], '--report-dir');
     const attach = flags.attach === 'true';
     if (attach && !flags.image)
       throw new UsageError('scan-gate: --attach true needs --image, the image to attach the report to');
@@ -71,19 +73,20 @@ export const step = defineStep({
     const image = flags.image ? parseReference(flags.image) : undefined;
     const scans = readScanReports(flags.report);
     const { policy, source, sha256 } = readPolicy(flags.policy);
-    for (const s of scans)
-      log.info(
-        `read ${s.scanner} report ${s.source}${s.platform ? ` (${s.platform})` : ''}: ${s.findings.length} findings`,
-      );
-
-    const evaluation = evaluate(aggregateFindings(scans), policy, {
-      now,
-      image: image && { reference: image.toString(), repository: image.context() },
-    });
-    for (const warning of evaluation.warnings) log.warn(warning);
-
+    // Built before anything is logged: its flags (docker config, CA, insecure hosts) are input too.
     const client = attach ? clientFromFlags(flags, log) : undefined;
     try {
+      for (const s of scans)
+        log.info(
+          `read ${s.scanner} report ${s.source}${s.platform ? ` (${s.platform})` : ''}: ${s.findings.length} findings`,
+        );
+
+      const evaluation = evaluate(aggregateFindings(scans), policy, {
+        now,
+        image: image && { reference: image.toString(), repository: image.context() },
+      });
+      for (const warning of evaluation.warnings) log.warn(warning);
+
       const subject = client && image ? await client.resolve(image) : undefined;
       const report = buildReport(evaluation, {
         image: image?.toString(),

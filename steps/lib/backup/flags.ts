@@ -1,10 +1,9 @@
 import { UsageError } from '../errors.js';
 import { integerFlag } from '../http/flags.js';
-import { parseRepository, validateTag } from '../oci/reference.js';
+import { parseRepository, validateRegistryHost, validateTag } from '../oci/reference.js';
 import type { FlagSpecs } from '../tekton/args.js';
 import { DEFAULT_INVENTORY_REPOSITORY } from './inventory.js';
 
-const REGISTRY = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/;
 const REPOSITORY_GLOB = /^[a-z0-9._/*-]+$/;
 const TAG_GLOB = /^[A-Za-z0-9_.*-]{1,128}$/;
 
@@ -26,10 +25,7 @@ export const copyFlags = {
 
 export function registryHost(command: string, flag: string, value: string): string {
   const host = value.trim();
-  if (!REGISTRY.test(host))
-    throw new UsageError(
-      `${command}: --${flag} must be a registry host[:port] such as quay.example.com, got "${value}"`,
-    );
+  validateRegistryHost(host, `${command}: --${flag}`);
   return host;
 }
 

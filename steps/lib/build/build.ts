@@ -176,7 +176,7 @@ export class Builder {
 
   async build(): Promise<BuildOutcome> {
     const r = this.request;
-    const file = parseContainerfile(readFileSync(r.containerfile, 'utf8'), r.buildArgs);
+    const file = parseContainerfile(readFileSync(r.containerfile, 'utf8'), r.buildArgs, r.containerfile);
     this.env = { ...process.env, BUILDAH_ISOLATION: r.isolation, ...this.registriesEnv(file) };
     const certDir = this.certDir();
     const base = await this.resolveBase(baseImage(file, r.target), certDir);

@@ -11,6 +11,8 @@ export interface Containerfile {
   /** ARGs declared before the first FROM, with their defaults: the only ones FROM lines may use. */
   globalArgs: Map<string, string | undefined>;
   stages: Stage[];
+  /** The file's path, for messages. */
+  source: string;
 }
 
 /** The image the built image starts from: its final stage's FROM, followed through earlier stages. */
@@ -57,6 +59,7 @@ export function substitute(text: string, vars: ReadonlyMap<string, string | unde
 export function parseContainerfile(
   text: string,
   buildArgs: ReadonlyMap<string, string> = new Map(),
+  source = 'Containerfile',
 ): Containerfile {
   const globalArgs = new Map<string, string | undefined>();
   const stages: Stage[] = [];
@@ -80,12 +83,12 @@ export function parseContainerfile(
       });
     }
   }
-  return { globalArgs, stages };
+  return { globalArgs, stages, source };
 }
 
 /** The base image of the stage `target` builds (the last stage without a target). */
 export function baseImage(file: Containerfile, target?: string): BaseImage {
-  if (file.stages.length === 0) throw new UsageError('Containerfile: no FROM instruction');
+  if (file.stages.length === 0) throw new UsageError(`${file.source}: no FROM instruction`);
   const byAlias = (name: string, before: number) =>
     file.stages
       .slice(0, before)
@@ -101,7 +104,7 @@ export function baseImage(file: Containerfile, target?: string): BaseImage {
   for (;;) {
     if (stage.from === '')
       throw new UsageError(
-        `Containerfile: FROM of stage ${stage.alias ?? stage.index + 1} is empty after build arguments are applied`,
+        `${file.source}: FROM of stage ${stage.alias ?? stage.index + 1} is empty after build arguments are applied`,
       );
     if (stage.from.toLowerCase() === 'scratch') return { kind: 'scratch' };
     const earlier: Stage | undefined = byAlias(stage.from, stage.index);

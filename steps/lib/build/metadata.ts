@@ -35,12 +35,19 @@ export function metadataKeys(metadata: ImageMetadata): Record<string, string> {
 }
 
 /** Parses repeatable KEY=VALUE flags; the value may itself contain `=`. */
-export function parsePairs(values: readonly string[], flag: string): Map<string, string> {
+/** What a build argument may be called: the names an ARG instruction can declare. */
+export const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Label and annotation keys: reverse-DNS style (org.opencontainers.image.source), as OCI and Docker advise. */
+export const METADATA_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+
+export function parsePairs(values: readonly string[], flag: string, name = METADATA_KEY): Map<string, string> {
   const pairs = new Map<string, string>();
   for (const value of values) {
     const eq = value.indexOf('=');
     if (eq <= 0) throw new UsageError(`${flag} "${value}": expected NAME=VALUE`);
-    pairs.set(value.slice(0, eq), value.slice(eq + 1));
+    const key = value.slice(0, eq);
+    if (!name.test(key)) throw new UsageError(`${flag} "${value}": "${key}" is not a valid name (${name.source})`);
+    pairs.set(key, value.slice(eq + 1));
   }
   return pairs;
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { shown, shownJson } from '../deploy/flags.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../runner/duration.js';
 import { ExprError, parseCondition, type Condition } from './expr.js';
+import { loadYaml } from '../config/load.js';
 
 /**
  * The canary strategy, in the vocabulary of Argo Rollouts' canary steps:
@@ -58,7 +58,7 @@ export function readDocument(flag: string, value: string): unknown {
     }
   }
   try {
-    return yaml.load(text);
+    return loadYaml(text);
   } catch (err) {
     throw new UsageError(`--${flag}: not valid YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
   }

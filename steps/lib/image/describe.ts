@@ -25,12 +25,6 @@ export interface ImageDescription {
   siblingTags?: string[];
 }
 
-export function parsePlatform(text: string): Platform {
-  const [os, architecture, variant] = text.split('/');
-  if (!os || !architecture) throw new UsageError(`--platform "${text}" must look like os/arch[/variant]`);
-  return { os, architecture, ...(variant ? { variant } : {}) };
-}
-
 function matches(candidate: Platform | undefined, wanted: Platform): boolean {
   return (
     !!candidate &&

@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { registerSecret } from '../tekton/redact.js';
 import type { KubeClient } from './client.js';
 import { KubeNotFoundError } from './errors.js';
+import { parseJson } from '../config/load.js';
 
 export interface DockerAuthEntry {
   auth?: string;
@@ -57,7 +58,7 @@ export function dockerConfigFromSecret(secret: V1Secret): DockerConfigJson {
   if (!encoded) throw new UsageError(`secret "${name}" has no ${key} key`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+    parsed = parseJson(Buffer.from(encoded, 'base64').toString('utf8'));
   } catch {
     throw new UsageError(`secret "${name}": ${key} is not base64-encoded JSON`);
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { parseJson } from '../config/load.js';
 
 /** Reads a JSON file handed over by an earlier task (through a workspace); errors name the flag and file. */
 export function readJsonFile(command: string, flag: string, path: string): unknown {
@@ -13,7 +14,7 @@ export function readJsonFile(command: string, flag: string, path: string): unkno
     );
   }
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     throw new UsageError(`${command}: --${flag} ${path}: not valid JSON`);
   }

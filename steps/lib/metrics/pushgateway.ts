@@ -123,6 +123,9 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
+const BEARER_TOKEN = /^[\x21-\x7e]+$/;
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
 /**
  * The bearer token for a gateway behind an authenticating proxy. Tasks always mount the (optional)
  * token Secret, so no file there means the gateway needs no token.
@@ -140,5 +143,8 @@ export function readBearerToken(command: string, path: string, log: Logger): str
   }
   registerSecret(token);
   if (!token) throw new UsageError(`${command}: --bearer-token-file ${path} is empty`);
+  // A token goes into an Authorization header: one line of visible ASCII, of a size tokens have.
+  if (!BEARER_TOKEN.test(token) || token.length > MAX_TOKEN_LENGTH)
+    throw new UsageError(`${command}: --bearer-token-file ${path} does not hold a bearer token (one line of visible ASCII)`);
   return token;
 }

@@ -11,6 +11,7 @@ import {
   type RunStatus,
   type TaskState,
 } from '../pipelinerun/status.js';
+import { parseJson } from '../config/load.js';
 
 /** Everything one notification says about a finished PipelineRun, validated. */
 export interface RunReport {
@@ -136,7 +137,7 @@ export function parseTags(command: string, value: string | undefined): string[] 
   let tags: unknown[];
   if (text.startsWith('[')) {
     try {
-      tags = JSON.parse(text) as unknown[];
+      tags = parseJson(text) as unknown[];
     } catch {
       throw new UsageError(`${command}: --tags starts like a JSON array but is not valid JSON`);
     }

@@ -7,6 +7,7 @@ import {
   serviceAccountKeychain,
 } from './auth/keychain.js';
 import { RegistryClient } from './client.js';
+import { validateRegistryHost } from './reference.js';
 import type { TransportOptions } from './transport.js';
 
 /** The registry-access flags every registry-facing step shares. */
@@ -38,8 +39,20 @@ export interface RegistryFlagValues {
 }
 
 export function insecureRegistries(flagValues: string[]): string[] {
-  const fromEnv = (process.env.INSECURE_REGISTRIES ?? '').split(',');
-  return [...flagValues.flatMap((v) => v.split(',')), ...fromEnv].map((s) => s.trim()).filter(Boolean);
+  const given = (values: string[], what: string) =>
+    values
+      .flatMap((v) => v.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((host) => {
+        // Trusting a host without TLS is a security decision: a typo must not pass unnoticed.
+        validateRegistryHost(host, what);
+        return host;
+      });
+  return [
+    ...given(flagValues, '--insecure-registry'),
+    ...given([process.env.INSECURE_REGISTRIES ?? ''], 'INSECURE_REGISTRIES entry'),
+  ];
 }
 
 /** Builds the client from the shared flags: docker config, then the pod's service-account token for OpenShift's registry. */

@@ -13,6 +13,8 @@ export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 const DIGEST = /^([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):([0-9a-fA-F]{32,})$/;
 const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
 const MAX_NAME_LENGTH = 255;
+/** A DNS name (253) and a port. */
+const MAX_HOST_LENGTH = 259;
 
 export class Reference {
   constructor(
@@ -53,7 +55,7 @@ export class Reference {
 
 export function validateTag(tag: string, what = 'tag'): void {
   if (!TAG_PATTERN.test(tag)) {
-    const shown = tag.length > 40 ? `${tag.slice(0, 40)}…(${tag.length} chars)` : tag;
+    const shown = shorten(tag.length > 40 ? `${tag.slice(0, 40)}…(${tag.length} chars)` : tag);
     throw new UsageError(
       `invalid ${what} "${shown}": tags are 1-128 of [A-Za-z0-9_.-] and do not start with . or -`,
     );
@@ -65,7 +67,7 @@ export function validateDigest(digest: string, what = 'digest'): void {
   const expected = match ? DIGEST_HEX_LENGTH[match[1] ?? ''] : undefined;
   if (!match || (expected !== undefined && !new RegExp(`^[a-f0-9]{${expected}}$`).test(match[2] ?? ''))) {
     throw new UsageError(
-      `invalid ${what} "${digest}": expected algorithm:hex such as sha256:<64 hex digits>`,
+      `invalid ${what} "${shorten(digest)}": expected algorithm:hex such as sha256:<64 hex digits>`,
     );
   }
 }
@@ -80,15 +82,26 @@ function isDomain(first: string): boolean {
   );
 }
 
-function validateDomain(domain: string, input: string): void {
+function validHost(domain: string): boolean {
   const [host, port, ...extra] = IPV6.test(domain.split(/:(?=\d+$)/)[0] ?? '')
     ? splitIpv6(domain)
     : domain.split(':');
   const hostOk =
     host !== undefined && (IPV6.test(host) || host.split('.').every((c) => DOMAIN_COMPONENT.test(c)));
-  const portOk = port === undefined || /^\d{1,5}$/.test(port);
-  if (!hostOk || !portOk || extra.length > 0)
-    throw new UsageError(`invalid image reference "${input}": bad registry host "${domain}"`);
+  const portOk = port === undefined || (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535);
+  return hostOk && portOk && extra.length === 0;
+}
+
+function validateDomain(domain: string, input: string): void {
+  if (!validHost(domain))
+    throw new UsageError(`invalid image reference "${shorten(input)}": bad registry host "${shorten(domain)}"`);
+}
+
+/** A registry as flags name it: host[:port] (`quay.io`, `127.0.0.1:5000`, `[::1]:5000`), nothing more. */
+export function validateRegistryHost(host: string, what = 'the registry'): void {
+  if (!validHost(host) || host.length > MAX_HOST_LENGTH) {
+    throw new UsageError(`${what} must be a registry host[:port] such as quay.example.com, got "${shorten(host)}"`);
+  }
 }
 
 function splitIpv6(domain: string): string[] {
@@ -176,6 +189,8 @@ export function parseRepository(input: string, options: { defaultRegistry?: stri
   return ref;
 }
 
+/** Input as an error message shows it: control characters escaped (one line), long input cut. */
 function shorten(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}…(${text.length} chars)` : text;
+  const cut = text.length > 80 ? `${text.slice(0, 80)}…(${text.length} chars)` : text;
+  return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -343,7 +343,8 @@ function flattenHeaders(
   return out;
 }
 
-function readCa(file: string): string {
+/** The PEM bundle --ca-file names, checked to hold a certificate. */
+export function readCa(file: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

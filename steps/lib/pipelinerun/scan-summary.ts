@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { SEVERITIES_DESC, normalizeSeverity, type Severity } from '../scan/severity.js';
+import { parseJson } from '../config/load.js';
 
 export interface ScanSummary {
   /** Vulnerability counts per severity, only the severities the summary named. */
@@ -21,7 +22,8 @@ export function parseScanSummary(command: string, value: string | undefined): Sc
   const text = value?.trim();
   if (!text) return undefined;
   if (text.startsWith('{')) return fromJson(command, text);
-  const pairs = [...text.matchAll(/([A-Za-z]+)\s*[=:]\s*(\d+)/g)];
+  // Anchored at a word start: unanchored, a long run of letters costs quadratic time to reject.
+  const pairs = [...text.matchAll(/\b([A-Za-z]+)\s*[=:]\s*(\d+)/g)];
   if (pairs.length > 0) {
     const counts: ScanSummary['counts'] = {};
     for (const [, word, n] of pairs) {
@@ -36,7 +38,7 @@ export function parseScanSummary(command: string, value: string | undefined): Sc
 function fromJson(command: string, text: string): ScanSummary {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJson(text);
   } catch {
     throw new UsageError(`${command}: --scan-summary starts like JSON but is not valid JSON`);
   }

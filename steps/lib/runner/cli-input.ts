@@ -80,7 +80,7 @@ export function durationFlag(flag: string, text: string | undefined): number | u
 
 export function positiveInteger(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1)
     throw new UsageError(`--${flag} must be a whole number ≥ 1, got "${text}"`);
   return n;
 }

@@ -24,7 +24,8 @@ export function parseDuration(text: string): number | undefined {
     if (!match) return undefined;
     total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
   }
-  return Math.round(total);
+  // Beyond this the sum has lost its precision: "99999999999999999999h" is a typo, not a duration.
+  return Number.isSafeInteger(Math.round(total)) ? Math.round(total) : undefined;
 }
 
 /** "1.2s", "3m04s", "1h02m": short enough for a table column. */
@@ -35,4 +36,12 @@ export function formatDuration(ms: number): string {
   const [h, m, s] = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60];
   const pad = (n: number) => String(n).padStart(2, '0');
   return h > 0 ? `${h}h${pad(m)}m` : `${m}m${pad(s)}s`;
+}
+
+/** The longest wait a Node timer can hold; a longer one fires at once (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timeout as a timer can hold it: a month-long Tekton timeout is, to a local run, no timeout at all. */
+export function timerMs(ms: number): number {
+  return Math.min(ms, MAX_TIMER_MS);
 }

@@ -29,6 +29,7 @@ import {
 import type { TaskRunContext } from './step-plan.js';
 import { runTaskAttempt, type AttemptOutcome, type BoundWorkspace, type ConfigSources } from './taskrun.js';
 import type { PlannedTask } from './validate.js';
+import { timerMs } from './duration.js';
 
 export interface RunIdentity {
   pipelineRunName: string;
@@ -144,15 +145,15 @@ export class PipelineRunEngine {
     const { timeouts } = this.runtime;
     mkdirSync(this.runtime.workDir, { recursive: true });
     const timers = [
-      timeouts.pipelineMs ? setTimeout(() => this.stop('timeout'), timeouts.pipelineMs) : undefined,
-      timeouts.tasksMs ? setTimeout(() => this.tasksAbort.abort(), timeouts.tasksMs) : undefined,
+      timeouts.pipelineMs ? setTimeout(() => this.stop('timeout'), timerMs(timeouts.pipelineMs)) : undefined,
+      timeouts.tasksMs ? setTimeout(() => this.tasksAbort.abort(), timerMs(timeouts.tasksMs)) : undefined,
     ];
     try {
       await this.schedule(
         this.plan.tasks,
         AbortSignal.any([this.pipelineAbort.signal, this.tasksAbort.signal]),
       );
-      if (timeouts.finallyMs) timers.push(setTimeout(() => this.finallyAbort.abort(), timeouts.finallyMs));
+      if (timeouts.finallyMs) timers.push(setTimeout(() => this.finallyAbort.abort(), timerMs(timeouts.finallyMs)));
       await this.schedule(
         this.plan.finally,
         AbortSignal.any([this.pipelineAbort.signal, this.finallyAbort.signal]),
@@ -375,7 +376,7 @@ export class PipelineRunEngine {
       const dir = join(this.runtime.workDir, attempt === 0 ? runName : `${runName}-retry${attempt}`);
       // A kept --work-dir may hold an earlier run's TaskRun of the same name: its results must not leak in.
       rmSync(dir, { recursive: true, force: true });
-      const timeout = p.task.timeoutMs ? AbortSignal.timeout(p.task.timeoutMs) : undefined;
+      const timeout = p.task.timeoutMs ? AbortSignal.timeout(timerMs(p.task.timeoutMs)) : undefined;
       const signal = timeout ? AbortSignal.any([phase, timeout]) : phase;
       const workspaces: BoundWorkspace[] = p.spec.workspaces.map((declaration) => {
         const binding = p.task.workspaces.find((b) => b.name === declaration.name);

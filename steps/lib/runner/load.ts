@@ -1,4 +1,3 @@
-import yaml from 'js-yaml';
 import { UsageError, errorMessage } from '../errors.js';
 import { Decoder } from './decode.js';
 import { parseDuration } from './duration.js';
@@ -20,6 +19,7 @@ import type {
   WhenExpression,
   WorkspaceDeclaration,
 } from './model.js';
+import { loadYamlAll } from '../config/load.js';
 
 const API_VERSION = 'tekton.dev/v1';
 /** Kubernetes DNS-1123 label: the names of pipeline tasks and steps. */
@@ -37,7 +37,7 @@ export type TektonDocument = { kind: 'Pipeline'; pipeline: Pipeline } | { kind: 
 export function parseTektonYaml(text: string, source: string): TektonDocument[] {
   let documents: unknown[];
   try {
-    documents = yaml.loadAll(text);
+    documents = loadYamlAll(text);
   } catch (err) {
     throw new UsageError(`${source}: not valid YAML: ${errorMessage(err).split('\n')[0]}`);
   }

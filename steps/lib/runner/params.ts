@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { ParamSpec, ParamType, ParamValue } from './model.js';
+import { parseJson as parseJsonText } from '../config/load.js';
 
 /** A param that is missing or of the wrong type; `reason` is Tekton's for the same problem. */
 export class ParamError extends UsageError {
@@ -72,7 +73,7 @@ function readValue(spec: ParamSpec, text: string): ParamValue {
 function parseJson(spec: ParamSpec, text: string, type: 'array' | 'object'): ParamValue {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonText(text);
   } catch {
     throw new UsageError(`--param ${spec.name} is not valid JSON`);
   }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParamValue, ResultSpec } from './model.js';
+import { parseJson } from '../config/load.js';
 
 /** Kubernetes caps a container's termination message, which carries a step's results back to Tekton, at 4096 bytes. */
 export const TERMINATION_MESSAGE_LIMIT = 4096;
@@ -33,7 +34,7 @@ export function parseResultValue(spec: ResultSpec, text: string): ParamValue {
   if (spec.type === 'string') return text;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch {
     throw new Error(`result ${spec.name} is declared ${spec.type} but is not JSON`);
   }

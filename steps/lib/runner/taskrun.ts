@@ -23,6 +23,7 @@ import {
   type TaskRunContext,
 } from './step-plan.js';
 import { SubstitutionError } from './substitute.js';
+import { timerMs } from './duration.js';
 
 /** Directories standing in for Secrets and ConfigMaps: one file per key, as Kubernetes mounts them. */
 export interface ConfigSources {
@@ -184,7 +185,7 @@ export async function runTaskAttempt(request: TaskRunRequest): Promise<AttemptOu
 
   for (const planned of steps) {
     const step = scriptAsCommand(planned);
-    const stepTimeout = step.timeoutMs ? AbortSignal.timeout(step.timeoutMs) : undefined;
+    const stepTimeout = step.timeoutMs ? AbortSignal.timeout(timerMs(step.timeoutMs)) : undefined;
     const signal = stepTimeout ? AbortSignal.any([request.signal, stepTimeout]) : request.signal;
     const startedAt = new Date();
     let code: number;

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { parseJson } from '../config/load.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -9,7 +10,7 @@ export type JsonObject = Record<string, unknown>;
 export function parseJsonText(text: string, source: string): unknown {
   if (text.trim() === '') throw new UsageError(`${source}: file is empty, expected a JSON scanner report`);
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (err) {
     const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
     throw new UsageError(`${source}: not valid JSON (${detail}); is the report truncated?`);

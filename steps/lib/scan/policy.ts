@@ -4,6 +4,7 @@ import { normalizeCvssSource } from './cvss.js';
 import { parseDay } from './dates.js';
 import { isObject, type JsonObject } from './json-input.js';
 import { RANKED_SEVERITIES, SEVERITIES_DESC, type RankedSeverity, type Severity } from './severity.js';
+import { loadYaml } from '../config/load.js';
 
 /** A blocking threshold: the lowest severity that blocks, or NONE to never block. */
 export type Threshold = RankedSeverity | 'NONE';
@@ -52,7 +53,7 @@ export const DEFAULT_POLICY: Policy = {
 export function parsePolicy(text: string, source: string): Policy {
   let doc: unknown;
   try {
-    doc = yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: source });
+    doc = loadYaml(text, { schema: yaml.CORE_SCHEMA, filename: source });
   } catch (err) {
     const reason =
       err instanceof yaml.YAMLException ? `${err.reason} at line ${(err.mark?.line ?? 0) + 1}` : String(err);

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { TAG_PATTERN } from '../oci/index.js';
+import { parseJson } from '../config/load.js';
 
 /**
  * A list of tags as Tekton passes it: a JSON array, or names separated by commas and/or white space
@@ -10,7 +11,7 @@ export function parseTagList(text: string, what: string): string[] {
   let items: unknown[];
   if (trimmed.startsWith('[')) {
     try {
-      items = JSON.parse(trimmed) as unknown[];
+      items = parseJson(trimmed) as unknown[];
     } catch {
       throw new UsageError(`${what}: starts with "[" but is not a JSON array`);
     }

@@ -69,22 +69,25 @@ export function parseFlags<S extends FlagSpecs>(
   }
   let values: Record<string, unknown>;
   let positionals: string[];
+  let tokens: Array<{ kind: string; name?: string; value?: string }>;
   try {
-    ({ values, positionals } = parseArgs({
+    ({ values, positionals, tokens } = parseArgs({
       args: booleanValues(specs, argv),
       options,
       strict: true,
       allowPositionals: true,
+      tokens: true,
     }));
   } catch (err) {
     throw new UsageError(`${command}: ${describeParseError(err)} (see 'image-lifecycle ${command} --help')`);
   }
+  checkRepeats(command, specs, tokens);
   if (positional && positionals.length === 1 && values[positional] === undefined) {
     values[positional] = positionals.shift();
   }
   if (positionals.length > 0) {
     throw new UsageError(
-      `${command}: unexpected argument "${positionals[0]}" (flags take the form --name value)`,
+      `${command}: unexpected argument ${quote(positionals[0] ?? '')} (flags take the form --name value)`,
     );
   }
   if (values.help) return values as ParsedFlags<S>;
@@ -99,16 +102,50 @@ export function parseFlags<S extends FlagSpecs>(
     ) {
       throw new UsageError(`${command}: --${name} is required`);
     }
-    if (spec.type === 'string' && !spec.multiple && typeof value === 'string' && /[\r\n\0]/.test(value)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item !== 'string') continue;
+      // No argument the kernel passes can be longer or hold a NUL; only an in-process caller or a stray
+      // environment variable can, and a step's own checks should not have to think about either.
+      if (Buffer.byteLength(item) > MAX_VALUE_BYTES) {
+        throw new UsageError(`${command}: --${name} is ${Buffer.byteLength(item)} bytes long; a value can be at most ${MAX_VALUE_BYTES}`);
+      }
+      if (item.includes('\0')) throw new UsageError(`${command}: --${name} holds a NUL character`);
+    }
+    if (spec.type === 'string' && !spec.multiple && typeof value === 'string' && /[\r\n]/.test(value)) {
       throw new UsageError(`${command}: --${name} must be a single line`);
     }
     if (spec.choices && values[name] !== undefined && !spec.choices.includes(String(values[name]))) {
       throw new UsageError(
-        `${command}: --${name} must be one of ${spec.choices.join(', ')}, got "${String(values[name])}"`,
+        `${command}: --${name} must be one of ${spec.choices.join(', ')}, got ${quote(String(values[name]))}`,
       );
     }
   }
   return values as ParsedFlags<S>;
+}
+
+/** Linux's limit for one argument (MAX_ARG_STRLEN, 32 pages). */
+const MAX_VALUE_BYTES = 128 * 1024;
+
+/** A single-value flag given twice with different values is ambiguous: which one did the Task author mean? */
+function checkRepeats(
+  command: string,
+  specs: FlagSpecs,
+  tokens: Array<{ kind: string; name?: string; value?: string }>,
+): void {
+  const seen = new Map<string, string | undefined>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !token.name || specs[token.name]?.multiple) continue;
+    if (seen.has(token.name) && seen.get(token.name) !== token.value) {
+      throw new UsageError(`${command}: --${token.name} is given twice with different values; give it once`);
+    }
+    seen.set(token.name, token.value);
+  }
+}
+
+/** A value as it appears in an error line: quoted, control characters escaped, long ones cut. */
+export function quote(value: string, max = 80): string {
+  const cut = value.length > max ? `${value.slice(0, max)}…` : value;
+  return JSON.stringify(cut);
 }
 
 /**
@@ -127,7 +164,7 @@ function booleanValues(specs: FlagSpecs, argv: string[]): string[] {
     let value = match[2];
     if (value === undefined && (argv[i + 1] === 'true' || argv[i + 1] === 'false')) value = argv[++i];
     if (value === undefined || value === 'true') out.push(`--${match[1]}`);
-    else if (value !== 'false') throw new UsageError(`--${match[1]} takes true or false, got "${value}"`);
+    else if (value !== 'false') throw new UsageError(`--${match[1]} takes true or false, got ${quote(value)}`);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { commonFlags, parseFlags, renderHelp, type FlagSpecs, type ParsedFlags } from './args.js';
+import { checkOutputDir } from '../config/paths.js';
 import { ExitCode, StepError, type ExitCodeValue } from '../errors.js';
 import { createLogger, type Logger } from './log.js';
 import { redact } from './redact.js';
@@ -57,6 +58,8 @@ export async function runStep<S extends FlagSpecs>(
       io.stdout(renderHelp(def.name, def.summary, specs, def.details));
       return ExitCode.ok;
     }
+    // Before the step changes anything: a results directory it cannot write would only show at the end.
+    checkOutputDir(String(flags['results-dir']), '--results-dir');
     const results = new ResultsWriter(String(flags['results-dir']));
     const ctx: StepContext<S> = {
       flags,
@@ -79,12 +82,47 @@ export function reportFailure(err: unknown, log: Logger): ExitCodeValue {
     log.error(oneLine(err.message));
     return err.exitCode;
   }
+  const path = pathError(err);
+  if (path) {
+    log.error(oneLine(path));
+    return ExitCode.usage;
+  }
   // An unexpected error is a bug: one line for the reader, the stack only when debugging.
   log.error(`internal error: ${oneLine(err instanceof Error ? err.message : String(err))}`);
   if (process.env.DEBUG && err instanceof Error && err.stack) log.debug(err.stack);
   return ExitCode.infra;
 }
 
+/** File-system errors that say the path is wrong (missing, not a directory, too long...), not the machine. */
+const PATH_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EEXIST: 'already exists',
+};
+
+/**
+ * A file-system error about a path that escaped the step: the path came from its input (a flag or a file it
+ * names), so it is a usage error, reported as one line naming the path. ENOSPC, EIO and the like stay
+ * infrastructure failures.
+ */
+function pathError(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  const why = e && typeof e.code === 'string' ? PATH_ERRORS[e.code] : undefined;
+  if (!why || typeof e.path !== 'string') return undefined;
+  return `${e.syscall ?? 'access'} ${JSON.stringify(e.path)}: ${why}`;
+}
+
+/** Words longer than this in an error line are input echoed back; they are cut. */
+const MAX_WORD = 120;
+
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
+  return text
+    .replace(/\s*\n\s*/g, ' ')
+    .trim()
+    .replace(new RegExp(`\\S{${MAX_WORD + 1},}`, 'g'), (word) => `${word.slice(0, 80)}…(${word.length} chars)`);
 }

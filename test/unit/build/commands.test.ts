@@ -4,7 +4,7 @@ import {
   pushCommand,
   type BuildSpec,
 } from '../../../steps/lib/build/commands.js';
-import { metadataKeys, parsePairs } from '../../../steps/lib/build/metadata.js';
+import { BUILD_ARG_NAME, metadataKeys, parsePairs } from '../../../steps/lib/build/metadata.js';
 import { registriesConf } from '../../../steps/lib/build/registries-conf.js';
 import { chooseDriver, storageArgs } from '../../../steps/lib/build/storage.js';
 import { UsageError } from '../../../steps/lib/errors.js';
@@ -137,5 +137,11 @@ describe('metadata', () => {
     expect(parsePairs(['A=b=c'], '--build-arg')).toEqual(new Map([['A', 'b=c']]));
     expect(() => parsePairs(['=x'], '--build-arg')).toThrow(UsageError);
     expect(() => parsePairs(['novalue'], '--label')).toThrow(/--label "novalue": expected NAME=VALUE/);
+  });
+  test('names are names: build arguments as an ARG declares them, labels and annotations reverse-DNS style', () => {
+    expect(() => parsePairs(['$(id)=x'], '--build-arg', BUILD_ARG_NAME)).toThrow(/"\$\(id\)" is not a valid name/);
+    expect(() => parsePairs(['VERSION-1=x'], '--build-arg', BUILD_ARG_NAME)).toThrow(UsageError);
+    expect(() => parsePairs(['bad key=x'], '--label')).toThrow(UsageError);
+    expect(parsePairs(['io.k8s.display-name=App', 'com.example/team=a'], '--label').size).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
-import { parseReference, parseRepository, validateTag } from '../../../steps/lib/oci/reference.js';
+import { insecureRegistries } from '../../../steps/lib/oci/flags.js';
+import { parseReference, parseRepository, validateRegistryHost, validateTag } from '../../../steps/lib/oci/reference.js';
 import { UsageError } from '../../../steps/lib/errors.js';
 
 const HEX = 'a'.repeat(64);
@@ -63,6 +64,8 @@ describe('malformed references are usage errors with one clear line', () => {
     ['app;rm -rf', /white space/],
     ['app$(id)', /bad repository name component/],
     ['host:99999999/app', /bad registry host/],
+    ['127.0.0.1:65536/app', /bad registry host "127.0.0.1:65536"/],
+    ['127.0.0.1:0/app', /bad registry host/],
     ['x/' + 'a'.repeat(260), /longer than 255/],
   ])('%j', (input, message) => {
     let caught: unknown;
@@ -85,5 +88,25 @@ describe('malformed references are usage errors with one clear line', () => {
   test('validateTag accepts 128 characters and refuses 129', () => {
     expect(() => validateTag('a'.repeat(128))).not.toThrow();
     expect(() => validateTag('a'.repeat(129))).toThrow(UsageError);
+  });
+});
+
+describe('registry hosts given on their own', () => {
+  test.each(['quay.io', '127.0.0.1:5000', 'localhost', '[::1]:5000', 'registry.example.com:65535'])('%s is a host', (host) => {
+    expect(() => validateRegistryHost(host)).not.toThrow();
+  });
+
+  test.each(['http://quay.io', 'quay.io/team', 'quay.io:99999', 'a b', '$(params.REGISTRY)', '', 'x'.repeat(300)])(
+    '%j is not',
+    (host) => {
+      expect(() => validateRegistryHost(host, '--registry')).toThrow(/^--registry must be a registry host\[:port\] such as quay.example.com, got ".*"$/);
+    },
+  );
+
+  test('--insecure-registry and INSECURE_REGISTRIES entries must be hosts: trusting one without TLS is no place for a typo', () => {
+    expect(insecureRegistries(['a.example:5000,b.example', ' c.example '])).toEqual(
+      expect.arrayContaining(['a.example:5000', 'b.example', 'c.example']),
+    );
+    expect(() => insecureRegistries(['https://a.example'])).toThrow(/--insecure-registry must be a registry host\[:port\] such as quay.example.com, got "https:\/\/a.example"/);
   });
 });

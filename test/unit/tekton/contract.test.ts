@@ -39,6 +39,13 @@ describe('parseFlags', () => {
     force: { type: 'boolean', description: 'f' },
   } as const;
 
+  test('the same value twice is not ambiguous, and repeatable flags repeat', () => {
+    expect(parseFlags('x', specs, ['--image', 'i', '--image', 'i', '--tag', 'a', '--tag', 'a'])).toMatchObject({
+      image: 'i',
+      tag: ['a', 'a'],
+    });
+  });
+
   test('parses values, defaults and repeatable flags', () => {
     const f = parseFlags('x', specs, ['--image', 'i', '--tag', 'a', '--tag', 'b', '--force']);
     expect(f).toMatchObject({ image: 'i', mode: 'a', tag: ['a', 'b'], force: true });
@@ -60,8 +67,19 @@ describe('parseFlags', () => {
     [['--image', 'i', '--mode', 'c'], /--mode must be one of a, b, got "c"/],
     [['--image', 'a\nb'], /--image must be a single line/],
     [['--image', 'i', 'stray'], /unexpected argument "stray"/],
+    [['--image', 'a', '--image', 'b'], /--image is given twice with different values; give it once/],
+    [['--image', 'i', '--tag', 'a\0b'], /--tag holds a NUL character/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => parseFlags('x', specs, argv)).toThrow(message);
+  });
+
+  test('a value longer than an argument can be is refused, and long values are cut in messages', () => {
+    expect(() => parseFlags('x', specs, ['--image', 'x'.repeat(128 * 1024 + 1)])).toThrow(
+      /--image is 131073 bytes long; a value can be at most 131072$/,
+    );
+    expect(() => parseFlags('x', specs, ['--image', 'i', '--mode', 'c'.repeat(500)])).toThrow(
+      /--mode must be one of a, b, got "c{80}…"$/,
+    );
   });
 });
 
@@ -121,6 +139,37 @@ describe('runStep maps outcomes to exit codes', () => {
     expect(await runStep(step, ['--fail', fail, '--results-dir', dir], streams)).toBe(code);
     expect(err.length).toBeLessThanOrEqual(1);
     expect(err.join('')).not.toMatch(/\n\s+at /);
+  });
+
+  test('a file-system error about a path the step was given is a usage error naming the path', async () => {
+    const reads = defineStep({
+      name: 'reads',
+      summary: 'reads a file',
+      flags: { file: { type: 'string', description: 'f', required: true } },
+      results: [],
+      async run({ flags }) {
+        readFileSync(flags.file);
+      },
+    });
+    const missing = join(tmp(), 'missing.yaml');
+    const { err, io: streams } = io();
+    expect(await runStep(reads, ['--file', missing, '--results-dir', tmp()], streams)).toBe(2);
+    expect(err).toEqual([`ERROR: open ${JSON.stringify(missing)}: no such file or directory\n`]);
+  });
+
+  test('input echoed back in an error line is cut', async () => {
+    const echoes = defineStep({
+      name: 'echoes',
+      summary: 'echoes its input',
+      flags: { value: { type: 'string', description: 'v', required: true } },
+      results: [],
+      async run({ flags }) {
+        throw new UsageError(`--value ${flags.value} is wrong`);
+      },
+    });
+    const { err, io: streams } = io();
+    await runStep(echoes, ['--value', 'v'.repeat(5000), '--results-dir', tmp()], streams);
+    expect(err).toEqual([`ERROR: --value ${'v'.repeat(80)}…(5000 chars) is wrong\n`]);
   });
 
   test('--output json prints JSON on stdout and results are written', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { registerSecret } from '../../tekton/redact.js';
 import { DOCKER_HUB } from '../reference.js';
+import { parseJson } from '../../config/load.js';
 
 export interface Credential {
   username?: string;
@@ -87,7 +88,7 @@ export function findDockerConfig(pathOrDir?: string): string | undefined {
 export function parseDockerConfig(text: string, source: string): DockerConfigFile {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJson(text);
   } catch (err) {
     throw new UsageError(
       `docker config ${source}: not valid JSON (${(err as Error).message.split('\n')[0]})`,
