@@ -112,14 +112,14 @@ function canaryArgs(app: string, image: string, run: string, steps: string, extr
     app,
     '--canary-service',
     `${app}-canary`,
-    '--poll-interval',
-    '100ms',
     '--ready-timeout',
     '20s',
     '--rollout-timeout',
     '20s',
     '--kubeconfig',
     cluster.kubeconfigPath,
+    // A flag given twice is refused, so a test's own poll interval replaces the default one.
+    ...(extra.includes('--poll-interval') ? [] : ['--poll-interval', '100ms']),
     ...extra,
   ];
 }
