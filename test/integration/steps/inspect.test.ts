@@ -185,7 +185,7 @@ describe('bad input: one line, exit 2, no stack trace', () => {
       ['--image', 'a/b:1', '--ca-file', '/nonexistent/ca.pem'],
       /--ca-file \/nonexistent\/ca.pem: cannot read it \(ENOENT\)/,
     ],
-    [['--image', 'a/b:1', '--platform', 'linux'], /--platform "linux" must look like os\/arch/],
+    [['--image', 'a/b:1', '--platform', 'linux'], /--platform "linux" is not os\/architecture/],
     [['--image', 'a/b:1', '--bogus'], /unknown flag --bogus/],
   ])('%j', async (args, message) => {
     const r = await runCli(['inspect', ...args, '--results-dir', work]);
