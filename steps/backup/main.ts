@@ -10,7 +10,8 @@ import {
   tagGlobs,
 } from '../lib/backup/flags.js';
 import { inventoryTag, LATEST, totalSize, type Inventory } from '../lib/backup/inventory.js';
-import { describeCounters, formatBytes } from '../lib/backup/progress.js';
+import { describeCounters } from '../lib/backup/progress.js';
+import { formatBytes } from '../lib/units.js';
 import { needsCatalog, selectRepositories } from '../lib/backup/selection.js';
 import {
   latestInventory,

@@ -16,7 +16,8 @@ import {
 import { clientFromFlags, registryFlags } from '../lib/oci/flags.js';
 import { parseReference, validateRegistryHost, type Reference } from '../lib/oci/reference.js';
 import { runHealthChecks, type HealthMeasurements } from '../lib/registry-health/checks.js';
-import { evaluate, formatBytes, formatGrowth, growth } from '../lib/registry-health/evaluate.js';
+import { evaluate, formatGrowth, growth } from '../lib/registry-health/evaluate.js';
+import { formatBytes } from '../lib/units.js';
 import { registryHealthMetrics } from '../lib/registry-health/metrics.js';
 import type { Logger } from '../lib/tekton/log.js';
 import { defineStep } from '../lib/tekton/step.js';

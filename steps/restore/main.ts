@@ -8,7 +8,8 @@ import {
   tagGlobs,
 } from '../lib/backup/flags.js';
 import { LATEST } from '../lib/backup/inventory.js';
-import { describeCounters, formatBytes } from '../lib/backup/progress.js';
+import { describeCounters } from '../lib/backup/progress.js';
+import { formatBytes } from '../lib/units.js';
 import { runRestore, verifyRestore, type RestoreReport } from '../lib/backup/restore.js';
 import { verifyOutcome } from '../lib/backup/verify.js';
 import { pullInventory, readInventoryFile } from '../lib/backup/store.js';

@@ -1,3 +1,4 @@
+import { formatBytes } from '../units.js';
 import { quantile } from '../metrics/stats.js';
 
 /** One timed call to the registry. */
@@ -39,17 +40,6 @@ export function evaluate(
 /** Storage growth since the previous measurement, as a ratio; undefined without a usable previous value. */
 export function growth(current: number, previous: number | undefined): number | undefined {
   return previous !== undefined && previous > 0 ? current / previous - 1 : undefined;
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 export function formatGrowth(ratio: number | undefined): string {

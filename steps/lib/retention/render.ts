@@ -1,4 +1,4 @@
-import { formatBytes } from '../registry-health/evaluate.js';
+import { formatBytes } from '../units.js';
 import type { Plan } from './model.js';
 import { shortDigest } from './tags.js';
 

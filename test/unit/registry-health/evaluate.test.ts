@@ -1,4 +1,5 @@
-import { evaluate, formatBytes, formatGrowth, growth } from '../../../steps/lib/registry-health/evaluate.js';
+import { evaluate, formatGrowth, growth } from '../../../steps/lib/registry-health/evaluate.js';
+import { formatBytes } from '../../../steps/lib/units.js';
 import { registryHealthMetrics } from '../../../steps/lib/registry-health/metrics.js';
 import { uniqueBytes } from '../../../steps/lib/registry-health/storage.js';
 import { renderExposition } from '../../../steps/lib/metrics/exposition.js';
