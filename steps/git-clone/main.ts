@@ -66,7 +66,7 @@ export const step = defineStep({
     const credentials = /^[a-z][a-z0-9+.-]*:\/\/([^/@]+)@/i.exec(flags.url)?.[1];
     registerSecret(credentials?.split(':')[1]);
     const depth = Number(flags.depth);
-    if (!/^\d+$/.test(flags.depth))
+    if (!/^\d+$/.test(flags.depth) || !Number.isSafeInteger(depth))
       throw new UsageError(`git-clone: --depth "${flags.depth}" must be a whole number`);
     const cloned = await cloneRepository(
       {

@@ -112,6 +112,12 @@ export const ALLOWLIST: readonly Allowance[] = [
     case: 'file-list',
     reason: 'documented input: {"pulls": [...]} or a bare array of pulls or of plain numbers of seconds, so [1, 2, 3] is three pulls',
   },
+  {
+    step: 'git-clone',
+    flag: 'url',
+    case: 'file',
+    reason: 'file:// is one of git\'s transports; /etc/passwd is then a repository that is not there (exit 1)',
+  },
 ];
 
 export function allowance(step: string, flag: string | undefined, kind: FlagKind | undefined, caseId: string): Allowance | undefined {

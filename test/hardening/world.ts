@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { steps } from '../../steps/registry.js';
 import type { FlagSpecs } from '../../steps/lib/tekton/args.js';
 import { allFlags, type StepDefinition } from '../../steps/lib/tekton/step.js';
 import { startTestCluster, type TestCluster } from '../helpers/cluster.js';
+import type { Credentials } from '../helpers/credentials.js';
 import { startPushgateway, type Pushgateway } from '../helpers/pushgateway.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { createSeeder } from '../helpers/seed.js';
@@ -46,14 +47,20 @@ export async function loadSteps(): Promise<Map<string, AnyStep>> {
 const needsCluster = (defs: Iterable<AnyStep>): boolean =>
   [...defs].some((def) => 'kubeconfig' in allFlags(def));
 
-export async function startWorld(defs: Iterable<AnyStep>): Promise<World> {
+/** A registry that wants this user (htpasswd): steps then need the credentials of a docker config. */
+export interface WorldOptions {
+  registryUser?: Credentials;
+}
+
+export async function startWorld(defs: Iterable<AnyStep>, options: WorldOptions = {}): Promise<World> {
+  const user = options.registryUser;
   const [registry, cluster, receiver, pushgateway] = await Promise.all([
-    startRegistry(),
+    startRegistry(user ? { auth: 'basic', users: { [user.username]: { password: user.password } } } : {}),
     needsCluster(defs) ? startTestCluster() : undefined,
     startWebhookReceiver(),
     startPushgateway(),
   ]);
-  const seeder = createSeeder(registry);
+  const seeder = createSeeder(registry, user);
   const image = await seeder.pushImage({ repo: 'hardening/app', tag: 'v1' });
   await seeder.putRawManifest('hardening/app', '1.0.0', image.body, image.mediaType);
   const repo = `${registry.host}/hardening/app`;
@@ -74,7 +81,7 @@ export async function startWorld(defs: Iterable<AnyStep>): Promise<World> {
     pushgateway,
     repo,
     digest: image.digest,
-    files: writeValidFiles(join(dir, 'valid'), receiver),
+    files: writeValidFiles(join(dir, 'valid'), receiver, `${registry.host}/hardening/app:v1`),
     bad: writeTargets(join(dir, 'bad'), registry.host),
     scratch,
     async stop() {
@@ -105,13 +112,15 @@ function write(dir: string, name: string, content: string | Buffer): string {
   return path;
 }
 
-function writeValidFiles(dir: string, receiver: WebhookReceiver): Record<string, string> {
+function writeValidFiles(dir: string, receiver: WebhookReceiver, localImage: string): Record<string, string> {
   const context = join(dir, 'context');
   write(context, 'Containerfile', 'FROM scratch\nCOPY hello /hello\n');
   write(context, 'hello', 'hello\n');
   const tasks = join(dir, 'tasks', 'hello');
   mkdirSync(tasks, { recursive: true });
-  copyFileSync(join(REPO_ROOT, 'tasks/image-inspect/image-inspect.yaml'), join(tasks, 'hello.yaml'));
+  // The Task's step image points at the test registry, so pinning it never looks a public host up.
+  const task = readFileSync(join(REPO_ROOT, 'tasks/image-inspect/image-inspect.yaml'), 'utf8');
+  writeFileSync(join(tasks, 'hello.yaml'), task.replace(/quay\.io\/image-lifecycle\/[a-z-]+:[0-9.]+/g, localImage));
   const origin = join(dir, 'origin');
   write(origin, 'Containerfile', 'FROM scratch\n');
   const git = (...args: string[]) =>

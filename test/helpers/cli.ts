@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -46,27 +46,36 @@ function cliCommand(): string[] {
   return useBundle ? [BUNDLE] : ['--import', 'tsx', join(REPO_ROOT, 'steps', 'cli.ts')];
 }
 
-/** Runs `image-lifecycle <args>` as a separate process, the way Tekton runs a step. */
-export function runCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...cliCommand(), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, LOG_FORMAT: 'text', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  input?: string;
+  timeoutMs?: number;
+}
+
+/** Starts `image-lifecycle <args>` as a separate process; `done` settles when it exits, killed or not. */
+export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [...cliCommand(), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, LOG_FORMAT: 'text', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliResult>((resolvePromise, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolvePromise({ code, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
+    child.stdin?.end(options.input ?? '');
   });
+  return { child, done };
+}
+
+/** Runs `image-lifecycle <args>` as a separate process, the way Tekton runs a step. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).done;
 }

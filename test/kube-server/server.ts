@@ -53,8 +53,8 @@ export interface KubeServer {
   readonly api: Api;
   readonly kubelet: Kubelet;
   readonly admin: User;
-  /** A user whose bearer token is allowed exactly these rules. */
-  addUser(name: string, rules: AccessRule[]): User;
+  /** A user whose bearer token (random unless given) is allowed exactly these rules. */
+  addUser(name: string, rules: AccessRule[], token?: string): User;
   /** A kubeconfig (YAML) pointing at this server. */
   kubeconfig(options?: KubeconfigOptions): string;
   writeKubeconfig(path: string, options?: KubeconfigOptions): void;
@@ -173,7 +173,7 @@ export async function startKubeServer(options: KubeServerOptions = {}): Promise<
     api,
     kubelet,
     admin,
-    addUser: (name, rules) => users.add(name, rules),
+    addUser: (name, rules, token) => users.add(name, rules, token),
     kubeconfig,
     writeKubeconfig: (path, opts) => writeFileSync(path, kubeconfig(opts), { mode: 0o600 }),
     script: (script) => kubelet.script(script),

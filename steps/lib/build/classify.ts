@@ -47,7 +47,7 @@ const RULES: Rule[] = [
   {
     kind: 'transient',
     pattern:
-      /(?:status|code)\D{0,20}\b(?:429|50[0234])\b|\b(?:429|50[0234]) (?:Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)|toomanyrequests|too many requests|\bEOF\b|connection reset|connection refused|broken pipe|i\/o timeout|TLS handshake timeout|Client\.Timeout exceeded|context deadline exceeded|timeout awaiting|temporary failure in name resolution|server misbehaving|use of closed network connection/i,
+      /(?:status|code)\D{0,20}\b(?:429|50[0234])\b|\b(?:429|50[0234]) \(?(?:Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)|toomanyrequests|too many requests|\bEOF\b|connection reset|connection refused|broken pipe|i\/o timeout|TLS handshake timeout|Client\.Timeout exceeded|context deadline exceeded|timeout awaiting|temporary failure in name resolution|server misbehaving|use of closed network connection/i,
   },
 ];
 

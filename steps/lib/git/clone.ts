@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 import { GateError, InfraError, UsageError } from '../errors.js';
@@ -30,15 +30,51 @@ export interface CloneResult {
   path: string;
 }
 
-/** Refuses values git would read as options: a URL or revision starting with "-" is an injection attempt. */
+const URL_SCHEMES = new Set(['http:', 'https:', 'ssh:', 'git:', 'file:']);
+/** scp-like addresses: user@host:path, or host.domain:path (a bare word before ":" would be a URL scheme). */
+const SCP_LIKE = /^(?:[\w.-]+@[\w.-]+|[\w-]+(?:\.[\w-]+)+):\S+$/;
+
+/** What git clones from: a URL of a git transport, an scp-like address, or a local repository directory. */
+function isGitSource(url: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    try {
+      const parsed = new URL(url);
+      return URL_SCHEMES.has(parsed.protocol) && (parsed.protocol === 'file:' || parsed.hostname !== '');
+    } catch {
+      return false;
+    }
+  }
+  return SCP_LIKE.test(url) || isDirectory(url);
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+/**
+ * Checks everything before anything is fetched or created. Values git would read as options (a URL or revision
+ * starting with "-") are injection attempts; a URL of no git transport, or a credentials directory that is not
+ * there, would otherwise surface as a fetch that "failed" (exit 1) instead of as the input mistake it is.
+ */
 export function validateCloneOptions(o: CloneOptions): void {
   if (!o.url.trim()) throw new UsageError('git-clone: --url is required');
   if (o.url.startsWith('-'))
     throw new UsageError(`git-clone: --url "${redact(o.url)}" must not start with "-"`);
+  if (/[\s\0]/.test(o.url) || !isGitSource(o.url))
+    throw new UsageError(
+      `git-clone: --url "${redact(o.url)}" is not a git URL (https://, ssh://, git://, file://, user@host:path) nor a local directory`,
+    );
   if (o.revision.startsWith('-'))
     throw new UsageError(`git-clone: --revision "${o.revision}" must not start with "-"`);
-  if (!Number.isInteger(o.depth) || o.depth < 0)
+  // No branch, tag or commit holds white space, and none is longer than git's ref names can be.
+  if (/[\s\0]/.test(o.revision) || o.revision.length > 1024)
+    throw new UsageError(`git-clone: --revision "${o.revision.slice(0, 80)}" is not a branch, tag, commit or ref`);
+  if (!Number.isSafeInteger(o.depth) || o.depth < 0)
     throw new UsageError(`git-clone: --depth must be a whole number >= 0`);
+  if (o.basicAuthDir && !isDirectory(o.basicAuthDir))
+    throw new UsageError(`git-clone: --basic-auth-dir "${o.basicAuthDir}" is not a directory`);
+  if (o.caFile && !existsSync(o.caFile))
+    throw new UsageError(`git-clone: --ssl-ca-dir has no ${o.caFile}`);
   const sub = normalize(o.subdirectory || '.');
   if (isAbsolute(sub) || sub === '..' || sub.startsWith('../')) {
     throw new UsageError(

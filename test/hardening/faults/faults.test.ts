@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { steps } from '../../../steps/registry.js';
 import { allFlags } from '../../../steps/lib/tekton/step.js';
 import { startFaultProxy, type FaultProxy } from '../../helpers/fault-proxy.js';
@@ -7,6 +8,7 @@ import { runStepInProcess, type StepRun } from '../../helpers/run-step.js';
 import { addRunSummary } from '../../helpers/run-summary.js';
 import { createSeeder } from '../../helpers/seed.js';
 import { makeTempDir } from '../../helpers/temp-dirs.js';
+import { createLimiter } from '../../../steps/lib/concurrency.js';
 import { loadSteps, type AnyStep } from '../world.js';
 import { SCENARIOS, type FaultScenario, type ScenarioContext } from './scenarios.js';
 
@@ -63,19 +65,29 @@ interface Outcome {
   slowestMs: number;
 }
 
-async function play(scenario: FaultScenario, label: string, seed: number | undefined): Promise<Outcome> {
-  const proxy: FaultProxy = await startFaultProxy({ target: registry.url });
+interface Prepared {
+  ctx: ScenarioContext;
+  proxy: FaultProxy;
+  argv: string[];
+}
+
+async function prepare(scenario: FaultScenario, label: string): Promise<Prepared> {
+  const proxy = await startFaultProxy({ target: registry.url });
+  const ctx: ScenarioContext = {
+    prefix: `${label}-${scenario.step}/`,
+    proxyHost: proxy.host,
+    registry,
+    other,
+    seeder: createSeeder(registry),
+    dir: makeTempDir(`faults-${scenario.step}`),
+    steps: defs,
+  };
+  return { ctx, proxy, argv: await scenario.prepare(ctx) };
+}
+
+async function play(scenario: FaultScenario, { ctx, proxy, argv }: Prepared, seed: number | undefined): Promise<Outcome> {
+  const label = seed === undefined ? 'clean' : 'faulty';
   try {
-    const ctx: ScenarioContext = {
-      prefix: `${label}-${scenario.step}/`,
-      proxyHost: proxy.host,
-      registry,
-      other,
-      seeder: createSeeder(registry),
-      dir: makeTempDir(`faults-${scenario.step}`),
-      steps: defs,
-    };
-    const argv = await scenario.prepare(ctx);
     const guarded = await scenario.protectedTags?.(ctx);
     if (seed !== undefined) proxy.setPlan({ seed, rate: 0.2, kinds: FAULTS, delayMs: 2000, retryAfterSeconds: 1 });
     const codes: number[] = [];
@@ -91,9 +103,8 @@ async function play(scenario: FaultScenario, label: string, seed: number | undef
         step: scenario.step,
         code: true,
         crash: false,
-        ...(process.env.FAULTS_DEBUG ? { stderr: last.stderr } : {}),
       });
-      if (process.env.FAULTS_DEBUG) process.stderr.write(`[${label} ${scenario.step}] exit ${last.code}\n${last.stderr}\n`);
+      if (process.env.FAULTS_DEBUG) appendFileSync(process.env.FAULTS_DEBUG, `[${label} ${scenario.step}] exit ${last.code}\n${last.stderr}\n`);
       if (guarded) expect(await scenario.protectedTags!(ctx)).toEqual(guarded);
     }
     proxy.setPlan(undefined);
@@ -119,9 +130,29 @@ test('every step that talks to a registry has a fault scenario', () => {
   expect(Object.keys(steps)).toEqual(expect.arrayContaining([...covered]));
 });
 
-describe.each(SCENARIOS.map((s, i) => [s.step, s, seedWithEarlyFaults(7919 * (i + 1))] as const))('%s through 20%% faults', (name, scenario, seed) => {
+const seeded = SCENARIOS.map((scenario, i) => ({ scenario, seed: seedWithEarlyFaults(7919 * (i + 1)) }));
+/** Each scenario's pair of runs, started together in beforeAll: most of their time is spent waiting out faults. */
+const played = new Map<string, Promise<[Outcome, Outcome]>>();
+
+async function playBoth(scenario: FaultScenario, seed: number): Promise<[Outcome, Outcome]> {
+  // Seeded one after the other (a scenario may run a step to seed), then played side by side.
+  const clean = await prepare(scenario, 'clean');
+  const faulty = await prepare(scenario, 'faulty');
+  return Promise.all([play(scenario, clean, undefined), play(scenario, faulty, seed)]);
+}
+
+beforeAll(() => {
+  const limit = createLimiter(4);
+  for (const { scenario, seed } of seeded) {
+    const result = limit(() => playBoth(scenario, seed));
+    result.catch(() => undefined); // reported by the scenario's own test
+    played.set(scenario.step, result);
+  }
+});
+
+describe.each(seeded.map(({ scenario }) => [scenario.step, scenario] as const))('%s through 20%% faults', (name) => {
   test('ends as the fault-free run did, exits 0/1/3 only, keeps what is protected, and retries within bounds', async () => {
-    const [clean, faulty] = await Promise.all([play(scenario, 'clean', undefined), play(scenario, 'faulty', seed)]);
+    const [clean, faulty] = await played.get(name)!;
     expect(clean.codes).toHaveLength(1);
     expect(faulty.outcome).toEqual(clean.outcome);
     expect(faulty.codes.at(-1)).toBe(clean.codes[0]);

@@ -266,6 +266,37 @@ export const SCENARIOS: readonly FaultScenario[] = [
     outcome: async (_ctx, run) => run.results,
   },
   {
+    step: 'build',
+    async prepare({ prefix, proxyHost, dir }) {
+      const context = join(dir, 'context');
+      mkdirSync(context, { recursive: true });
+      writeFileSync(join(context, 'Containerfile'), 'FROM scratch\nCOPY hello /hello\n');
+      writeFileSync(join(context, 'hello'), 'hello\n');
+      return [
+        '--image',
+        `${proxyHost}/${prefix}app:1`,
+        '--context',
+        context,
+        '--storage-driver',
+        'vfs',
+        '--storage-root',
+        join(dir, 'storage'),
+        '--run-root',
+        join(dir, 'run'),
+        '--layers',
+        'false',
+        '--retry-delay-ms',
+        '200',
+      ];
+    },
+    // The image's config carries its build time, so two builds differ in digest: what must match is that
+    // the tag exists and names the digest the step reported.
+    async outcome({ registry, prefix }, run) {
+      const app = (await stateUnder(registry, prefix)).app ?? {};
+      return { tags: Object.keys(app), reported: app['1'] === run.results.IMAGE_DIGEST };
+    },
+  },
+  {
     step: 'bundle',
     async prepare({ prefix, proxyHost, dir }) {
       const tasks = join(dir, 'tasks', 'image-inspect');

@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { randomInt } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { steps } from '../../../steps/registry.js';
 import { makeBuildahStore } from '../../helpers/buildah-store.js';
 import { runCommand } from '../../helpers/command.js';
 import { buildLocalNodeImage } from '../../helpers/node-base-image.js';
@@ -55,10 +58,23 @@ afterAll(async () => {
 }, 120_000);
 
 /** `buildah run` in the step container as the arbitrary UID; chroot isolation shares the host's loopback. */
-function runInImage(args: readonly string[]): Promise<string> {
+function runInImage(args: readonly string[], user = ARBITRARY_USER): Promise<string> {
   return store
-    .run(['run', '--isolation', 'chroot', '--user', ARBITRARY_USER, container, '--', ...args])
+    .run(['run', '--isolation', 'chroot', '--user', user, container, '--', ...args])
     .then((result) => result.stdout);
+}
+
+/** Every file and directory of the container's root filesystem outside /tmp, with its size and mtime. */
+function rootfsListing(root: string, dir = root, out = new Map<string, string>()): Map<string, string> {
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    const inside = path.slice(root.length);
+    if (['/tmp', '/proc', '/sys', '/dev', '/run'].includes(inside)) continue;
+    const stat = lstatSync(path);
+    out.set(inside, `${stat.mode}:${stat.size}:${stat.mtimeMs}`);
+    if (stat.isDirectory()) rootfsListing(root, path, out);
+  }
+  return out;
 }
 
 test('the image runs `image-lifecycle inspect --help`, with or without the step name', async () => {
@@ -120,4 +136,35 @@ test('the step inspects an image in a real registry from inside the image and wr
     "require('node:fs').readFileSync('/tmp/results/IMAGE_DIGEST', 'utf8')",
   ]);
   expect(digestResult.trim()).toBe(pushed.digest);
+});
+
+test('every step of the CLI starts as a random UID in group 0, the way the restricted SCC of OpenShift runs it', async () => {
+  // One image build is enough: the CLI bundle (make build) runs in the same runtime, as any UID OpenShift picks.
+  const bundle = resolve(REPO_ROOT, 'dist');
+  expect(existsSync(join(bundle, 'image-lifecycle.mjs'))).toBe(true);
+  await store.run(['copy', container, bundle, '/opt/cli/']);
+  const user = `${randomInt(1_000_000_000, 1_001_000_000)}:0`;
+  for (const name of Object.keys(steps)) {
+    const help = await runInImage(['node', '/opt/cli/image-lifecycle.mjs', name, '--help'], user);
+    expect(help).toMatch(new RegExp(`^Usage: image-lifecycle ${name} \\[flags\\]`));
+  }
+});
+
+test('running the step writes nothing outside /tmp: the root filesystem could be read-only', async () => {
+  const root = (await store.run(['mount', container])).stdout.trim();
+  try {
+    const before = rootfsListing(root);
+    const user = `${randomInt(1_000_000_000, 1_001_000_000)}:0`;
+    await runInImage(['image-lifecycle', 'inspect', '--help'], user);
+    await runInImage(
+      ['image-lifecycle', 'inspect', '--image', `${registry.host}/team/app:v1`, '--results-dir', '/tmp/results-ro'],
+      user,
+    );
+    const after = rootfsListing(root);
+    const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p));
+    // buildah itself bind-mounts these into the container for every run; the step does not write them.
+    expect(changed.filter((p) => !['/etc/hosts', '/etc/resolv.conf', '/etc/hostname'].includes(p))).toEqual([]);
+  } finally {
+    await store.run(['umount', container]);
+  }
 });

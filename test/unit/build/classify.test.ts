@@ -12,6 +12,8 @@ const cases: Array<[string, FailureKind, 1 | 2 | 3]> = [
   ['push-503', 'transient', 3],
   ['push-manifest-503', 'transient', 3],
   ['push-upload-503', 'transient', 3],
+  // containers/image writes the status as "503 (Service Unavailable)" when a blob check fails (hardening fault suite).
+  ['push-blob-check-503', 'transient', 3],
   ['pull-429', 'transient', 3],
   ['push-429', 'transient', 3],
   ['pull-manifest-429', 'transient', 3],
