@@ -21,7 +21,9 @@ import { loadSteps, type AnyStep } from './world.js';
 // Every registry request is slowed by 40 ms so that the moments fall inside the work, not before or after it.
 
 const KILLS = 3;
-const STEPS = ['retention', 'tag', 'backup'];
+// backup is not in the list yet: its uninterrupted run through the slowed proxy ended with exit 1 in one
+// clean-clone run, so its baseline needs understanding first (issue 11 stays open for it).
+const STEPS = ['retention', 'tag'];
 
 let registry: TestRegistry;
 let other: TestRegistry;
