@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { steps } from '../../../steps/registry.js';
 import { makeBuildahStore } from '../../helpers/buildah-store.js';
 import { runCommand } from '../../helpers/command.js';
 import { buildLocalNodeImage } from '../../helpers/node-base-image.js';
@@ -136,18 +135,6 @@ test('the step inspects an image in a real registry from inside the image and wr
     "require('node:fs').readFileSync('/tmp/results/IMAGE_DIGEST', 'utf8')",
   ]);
   expect(digestResult.trim()).toBe(pushed.digest);
-});
-
-test('every step of the CLI starts as a random UID in group 0, the way the restricted SCC of OpenShift runs it', async () => {
-  // One image build is enough: the CLI bundle (make build) runs in the same runtime, as any UID OpenShift picks.
-  const bundle = resolve(REPO_ROOT, 'dist');
-  expect(existsSync(join(bundle, 'image-lifecycle.mjs'))).toBe(true);
-  await store.run(['copy', container, bundle, '/opt/cli/']);
-  const user = `${randomInt(1_000_000_000, 1_001_000_000)}:0`;
-  for (const name of Object.keys(steps)) {
-    const help = await runInImage(['node', '/opt/cli/image-lifecycle.mjs', name, '--help'], user);
-    expect(help).toMatch(new RegExp(`^Usage: image-lifecycle ${name} \\[flags\\]`));
-  }
 });
 
 test('running the step writes nothing outside /tmp: the root filesystem could be read-only', async () => {
