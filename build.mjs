@@ -1,10 +1,15 @@
 // Bundles the CLI with esbuild. Default: dist/image-lifecycle.mjs with one lazily loaded chunk per step.
-// `--step NAME`: one self-contained file for that step's image, dist/step/image-lifecycle.mjs.
+// `--step NAME`: the bundle of that step's image, dist/step/: image-lifecycle.mjs and the chunks it loads
+// lazily (undici, the Kubernetes client), so `--help` and input checks neither run nor even parse them.
+// `--outdir DIR`: build under DIR instead of dist (tests and benchmarks build their own copy).
 import { build } from 'esbuild';
 import { parseArgs } from 'node:util';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 
-const { values } = parseArgs({ options: { step: { type: 'string' }, metafile: { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { step: { type: 'string' }, metafile: { type: 'boolean' }, outdir: { type: 'string' } },
+});
+const outdir = values.outdir ?? 'dist';
 const common = {
   bundle: true,
   platform: 'node',
@@ -22,26 +27,40 @@ const common = {
 
 if (values.step) {
   if (!/^[a-z][a-z0-9-]*$/.test(values.step)) throw new Error(`invalid step name ${values.step}`);
+  const dir = `${outdir}/step`;
+  rmSync(dir, { recursive: true, force: true });
+  const entry = {
+    name: 'step-entry',
+    setup(b) {
+      b.onResolve({ filter: /^step-entry$/ }, () => ({ path: 'entry.ts', namespace: 'step-entry' }));
+      b.onLoad({ filter: /.*/, namespace: 'step-entry' }, () => ({
+        contents: `import { step } from './steps/${values.step}/main.ts';\nimport { runSingle } from './steps/single.ts';\nrunSingle(step);\n`,
+        resolveDir: process.cwd(),
+        loader: 'ts',
+      }));
+    },
+  };
   const result = await build({
     ...common,
     // The image links this file onto PATH as `image-lifecycle`; the .mjs real path keeps it an ES module.
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
-    stdin: {
-      contents: `import { step } from './steps/${values.step}/main.ts';\nimport { runSingle } from './steps/single.ts';\nrunSingle(step);\n`,
-      resolveDir: process.cwd(),
-      sourcefile: 'entry.ts',
-      loader: 'ts',
-    },
-    outfile: 'dist/step/image-lifecycle.mjs',
+    entryPoints: { 'image-lifecycle': 'step-entry' },
+    plugins: [entry],
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     metafile: values.metafile,
   });
-  if (values.metafile) writeFileSync('dist/step/meta.json', JSON.stringify(result.metafile));
+  // Always there, if empty, so the Containerfile copies it whatever the step.
+  mkdirSync(`${dir}/chunks`, { recursive: true });
+  if (values.metafile) writeFileSync(`${dir}/meta.json`, JSON.stringify(result.metafile));
 } else {
-  mkdirSync('dist', { recursive: true });
+  mkdirSync(outdir, { recursive: true });
   await build({
     ...common,
     entryPoints: { 'image-lifecycle': 'steps/cli.ts' },
-    outdir: 'dist',
+    outdir,
     outExtension: { '.js': '.mjs' },
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

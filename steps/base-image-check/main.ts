@@ -16,7 +16,7 @@ import {
   type RebuildValues,
 } from '../lib/base-image/pipelinerun.js';
 import { ExitCode, GateError, UsageError } from '../lib/errors.js';
-import { createKubeClient, kubeFlags } from '../lib/kube/index.js';
+import { kubeFlags } from '../lib/kube/flags.js';
 import {
   clientFromFlags,
   parseReference,
@@ -133,7 +133,10 @@ export const step = defineStep({
     // The cluster's config is input too: read before the registry work, not once the checks are done.
     const kube =
       f.rebuild === 'create' && !f['dry-run']
-        ? createKubeClient({ kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace }, { log })
+        ? (await import('../lib/kube/index.js')).createKubeClient(
+            { kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace },
+            { log },
+          )
         : undefined;
 
     const client = clientFromFlags(f, log, { concurrency });

@@ -1,11 +1,11 @@
 import { ExitCode, UsageError } from '../lib/errors.js';
-import { runCanary, type TrafficOption } from '../lib/canary/canary.js';
+import type { TrafficOption } from '../lib/canary/canary.js';
 import { parseAnalysis, parseSteps, readDocument } from '../lib/canary/config.js';
 import { checkNames, durationFlag, ownerRun, runFlags, waitFlags } from '../lib/deploy/flags.js';
 import { parseLabel } from '../lib/canary/labels.js';
 import { prometheusBaseUrl } from '../lib/canary/prometheus.js';
 import { sleep } from '../lib/concurrency.js';
-import { createKubeClient, kubeFlags } from '../lib/kube/index.js';
+import { kubeFlags } from '../lib/kube/flags.js';
 import { parseReference } from '../lib/oci/reference.js';
 import { dryRunFlag } from '../lib/tekton/args.js';
 import { defineStep } from '../lib/tekton/step.js';
@@ -139,6 +139,11 @@ export const step = defineStep({
       traffic = { mode: 'replicas' };
     }
     const pollMs = durationFlag('poll-interval', flags['poll-interval']);
+    // The cluster client and what drives it load @kubernetes/client-node: only when it runs, never for --help.
+    const [{ createKubeClient }, { runCanary }] = await Promise.all([
+      import('../lib/kube/index.js'),
+      import('../lib/canary/canary.js'),
+    ]);
     const client = createKubeClient(
       { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace },
       { log },

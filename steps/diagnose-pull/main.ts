@@ -1,14 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { checkNames, selectorFlag, shown } from '../lib/deploy/flags.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
-import { diagnoseTarget } from '../lib/diagnose/collect.js';
 import {
   pullDurationsDocument,
   pullDurationsResult,
   renderDiagnosis,
   summarizeDiagnosis,
 } from '../lib/diagnose/summary.js';
-import { createKubeClient, kubeFlags } from '../lib/kube/index.js';
+import { kubeFlags } from '../lib/kube/flags.js';
 import { defineStep } from '../lib/tekton/step.js';
 import { checkOutputFile } from '../lib/config/paths.js';
 
@@ -53,6 +52,11 @@ export const step = defineStep({
       throw new UsageError('diagnose-pull: give --deployment or --selector, not both');
     checkNames(flags, { deployment: 'subdomain' });
     if (flags.selector) selectorFlag('selector', flags.selector);
+    // The cluster client and what drives it load @kubernetes/client-node: only when it runs, never for --help.
+    const [{ createKubeClient }, { diagnoseTarget }] = await Promise.all([
+      import('../lib/kube/index.js'),
+      import('../lib/diagnose/collect.js'),
+    ]);
     const client = createKubeClient(
       { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace },
       { log },

@@ -1,8 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../lib/errors.js';
 import { integerFlag } from '../lib/http/flags.js';
-import { createKubeClient, kubeFlags, type KubeClient } from '../lib/kube/index.js';
-import { clientFromFlags, parseRepository, registryFlags, validateRegistryHost, type RegistryClient } from '../lib/oci/index.js';
+import type { KubeClient } from '../lib/kube/index.js';
+import { kubeFlags } from '../lib/kube/flags.js';
+import {
+  clientFromFlags,
+  parseRepository,
+  registryFlags,
+  validateRegistryHost,
+  type RegistryClient,
+} from '../lib/oci/index.js';
 import { RegistryBackend, type Backend } from '../lib/retention/backend.js';
 import { ImageStreamBackend } from '../lib/retention/imagestreams.js';
 import { KubeInUseSource } from '../lib/retention/in-use-kube.js';
@@ -98,8 +105,9 @@ export const step = defineStep({
     const repositories = flags.repository.flatMap((v) => v.split(/[\s,]+/)).filter(Boolean);
 
     let kube: KubeClient | undefined;
-    const kubeClient = () =>
-      (kube ??= createKubeClient(
+    // The cluster client loads @kubernetes/client-node: only when the cluster is asked, never for --help.
+    const kubeClient = async () =>
+      (kube ??= (await import('../lib/kube/index.js')).createKubeClient(
         {
           kubeconfig: given(flags.kubeconfig),
           context: given(flags.context),
@@ -110,7 +118,8 @@ export const step = defineStep({
     let registryClient: RegistryClient | undefined;
     let backend: Backend;
     if (flags.backend === 'imagestreams') {
-      backend = new ImageStreamBackend(kubeClient(), kubeClient().namespace);
+      const client = await kubeClient();
+      backend = new ImageStreamBackend(client, client.namespace);
     } else {
       const registry = given(flags.registry);
       if (!registry) throw new UsageError(`${NAME}: --registry is required with --backend oci`);
@@ -124,7 +133,7 @@ export const step = defineStep({
         backend,
         policy,
         ...(policy.protectInUse
-          ? { inUseSource: new KubeInUseSource(kubeClient(), policy.inUse.namespaces) }
+          ? { inUseSource: new KubeInUseSource(await kubeClient(), policy.inUse.namespaces) }
           : {}),
         repositories,
         apply,

@@ -1,13 +1,8 @@
 import { UsageError } from '../lib/errors.js';
 import { checkNames, durationFlag, ownerRun, runFlags, shown, waitFlags } from '../lib/deploy/flags.js';
 import { sleep } from '../lib/concurrency.js';
-import { createKubeClient, kubeFlags } from '../lib/kube/index.js';
-import {
-  rollbackToLastKnownGood,
-  rollbackToRevision,
-  rollbackUnfinishedCanary,
-  type RollbackOutcome,
-} from '../lib/rollback/rollback.js';
+import { kubeFlags } from '../lib/kube/flags.js';
+import type { RollbackOutcome } from '../lib/rollback/rollback.js';
 import { dryRunFlag } from '../lib/tekton/args.js';
 import { defineStep } from '../lib/tekton/step.js';
 
@@ -61,6 +56,9 @@ export const step = defineStep({
     }
     const revision = Number(flags.revision);
     const run = flags.to === 'finally' ? ownerRun(flags.run, flags['task-run']) : undefined;
+    // The cluster client and what drives it load @kubernetes/client-node: only when it runs, never for --help.
+    const [{ createKubeClient }, { rollbackToLastKnownGood, rollbackToRevision, rollbackUnfinishedCanary }] =
+      await Promise.all([import('../lib/kube/index.js'), import('../lib/rollback/rollback.js')]);
     const client = createKubeClient(
       { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace },
       { log },

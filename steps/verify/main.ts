@@ -1,6 +1,6 @@
 import { checkNames } from '../lib/deploy/flags.js';
 import { UsageError } from '../lib/errors.js';
-import { createKubeClient, kubeFlags, pullSecretsFor } from '../lib/kube/index.js';
+import { kubeFlags } from '../lib/kube/flags.js';
 import { insecureRegistries, parseReference, RegistryClient, registryFlags } from '../lib/oci/index.js';
 import { defineStep } from '../lib/tekton/step.js';
 import {
@@ -72,6 +72,8 @@ export const step = defineStep({
       );
     let credentials: CredentialSource;
     if (account) {
+      // The cluster client loads @kubernetes/client-node: only when the cluster is asked, never for --help.
+      const { createKubeClient, pullSecretsFor } = await import('../lib/kube/index.js');
       const kube = createKubeClient(
         { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace },
         { log },

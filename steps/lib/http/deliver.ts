@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import { Agent, request } from 'undici';
+import { loadUndici } from './undici.js';
 import { ExitCode, StepError, errorMessage } from '../errors.js';
 import { sleep } from '../concurrency.js';
 import { isTransientStatus, networkErrorCode } from '../oci/errors.js';
@@ -89,6 +89,7 @@ export async function deliver(
   policy: DeliveryPolicy,
   log: Logger,
 ): Promise<DeliveryResult> {
+  const { Agent, request } = await loadUndici();
   const agent = new Agent({ connect: { timeout: policy.timeoutMs }, keepAliveTimeout: 1000 });
   let attempts = 0;
   try {

@@ -4,26 +4,8 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../errors.js';
-import type { FlagSpecs } from '../tekton/args.js';
 
-/** Flags every step that talks to Kubernetes accepts; spread them into the step's flags. */
-export const kubeFlags = {
-  kubeconfig: {
-    type: 'string',
-    description: "Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or the pod's service account)",
-    valueName: 'FILE',
-  },
-  context: {
-    type: 'string',
-    description: "Kubeconfig context (default: the kubeconfig's current context)",
-    valueName: 'NAME',
-  },
-  namespace: {
-    type: 'string',
-    description: "Namespace (default: the context's, or the pod's own)",
-    valueName: 'NS',
-  },
-} as const satisfies FlagSpecs;
+export { kubeFlags } from './flags.js';
 
 export interface KubeConfigInput {
   kubeconfig?: string;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { loadUndici } from '../http/undici.js';
 import { UsageError } from '../errors.js';
 import { createLimiter } from '../concurrency.js';
 import type { Logger } from '../tekton/log.js';
@@ -77,8 +78,8 @@ export function isInsecureHost(registry: string, insecure: string[]): boolean {
  * for insecure hosts, authentication from the registry's challenge, and retries of transient failures.
  */
 export class RegistryTransport {
-  private readonly agent: Agent;
-  private readonly insecureAgent: Agent;
+  private readonly agentOptions: Agent.Options;
+  private agents?: Promise<{ verified: Agent; insecure: Agent }>;
   private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly policy: RetryPolicy;
   private readonly keychain: Keychain;
@@ -98,8 +99,7 @@ export class RegistryTransport {
       bodyTimeout: timeout,
       connections: options.concurrency ?? 8,
     };
-    this.agent = new Agent({ ...common, connect: ca ? { ca: [ca] } : {} });
-    this.insecureAgent = new Agent({ ...common, connect: { rejectUnauthorized: false } });
+    this.agentOptions = { ...common, connect: ca ? { ca: [ca] } : {} };
     this.limit = createLimiter(options.concurrency ?? 8);
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     this.keychain = options.keychain ?? anonymousKeychain;
@@ -113,15 +113,22 @@ export class RegistryTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.agent.close(), this.insecureAgent.close()]);
+    const agents = await this.agents;
+    await Promise.all([agents?.verified.close(), agents?.insecure.close()]);
   }
 
   authenticator(registry: string): Promise<Authenticator> {
     return this.origin(registry).then((o) => o.auth);
   }
 
-  private dispatcherFor(registry: string): Dispatcher {
-    return isInsecureHost(registry, this.insecure) ? this.insecureAgent : this.agent;
+  /** The keep-alive pools, made with the first request (undici loads then, not at start-up). */
+  private async dispatcherFor(registry: string): Promise<Dispatcher> {
+    this.agents ??= loadUndici().then(({ Agent }) => ({
+      verified: new Agent(this.agentOptions),
+      insecure: new Agent({ ...this.agentOptions, connect: { rejectUnauthorized: false } }),
+    }));
+    const agents = await this.agents;
+    return isInsecureHost(registry, this.insecure) ? agents.insecure : agents.verified;
   }
 
   /** Finds the scheme and the auth challenge with one GET /v2/, once per registry. */
@@ -154,7 +161,7 @@ export class RegistryTransport {
           res.status === 401 ? preferredChallenge(res.headers['www-authenticate']) : undefined;
         const credential = await this.keychain.resolve(registry);
         const auth = new Authenticator(registry, challenge, credential, {
-          dispatcher: this.dispatcherFor(registry),
+          dispatcher: await this.dispatcherFor(registry),
           retry: (op, fn) => this.retry(op, fn),
         });
         return { base, auth };
@@ -205,11 +212,12 @@ export class RegistryTransport {
     body?: Buffer | string | Readable,
   ): Promise<RegistryStream> {
     this.requestCount++;
+    const { request } = await loadUndici();
     const res = await request(url, {
       method: method as Dispatcher.HttpMethod,
       headers: { 'user-agent': this.userAgent, ...headers },
       body,
-      dispatcher: this.dispatcherFor(registry),
+      dispatcher: await this.dispatcherFor(registry),
     });
     return { status: res.statusCode, headers: flattenHeaders(res.headers), body: res.body, url };
   }

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { loadUndici } from '../../http/undici.js';
 import { registerSecret } from '../../tekton/redact.js';
 import { errorFromResponse, RegistryError } from '../errors.js';
 import type { Challenge } from './challenge.js';
@@ -91,6 +92,7 @@ export class Authenticator {
     const service = challenge.params.service;
     const c = this.credential;
     const operation = `token for ${this.registry} (${scopes.join(' ') || 'no scope'})`;
+    const { request } = await loadUndici();
     const body = await this.fetcher.retry(operation, async () => {
       const url = new URL(realm);
       let res: Dispatcher.ResponseData;
