@@ -8,7 +8,7 @@ import {
   type Platform,
   platformString,
 } from '../oci/index.js';
-import { GateError, UsageError } from '../errors.js';
+import { GateError } from '../errors.js';
 
 export interface ImageDescription {
   reference: string;

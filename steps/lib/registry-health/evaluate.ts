@@ -1,4 +1,3 @@
-import { formatBytes } from '../units.js';
 import { quantile } from '../metrics/stats.js';
 
 /** One timed call to the registry. */
