@@ -18,28 +18,22 @@ export async function pushInventory(
   inventory: Inventory,
   tags: readonly string[],
 ): Promise<Descriptor> {
-  const data = Buffer.from(serializeInventory(inventory));
-  const [pushed] = await Promise.all(
-    tags.map((tag) =>
-      pushArtifact(client, repository, {
-        artifactType: INVENTORY_MEDIA_TYPE,
-        layers: [
-          {
-            mediaType: INVENTORY_MEDIA_TYPE,
-            data,
-            annotations: { 'org.opencontainers.image.title': 'inventory.json' },
-          },
-        ],
-        annotations: {
-          'org.opencontainers.image.created': inventory.createdAt,
-          'io.image-lifecycle.backup.source': inventory.source,
-        },
-        tag,
-      }),
-    ),
-  );
-  if (!pushed) throw new Error('pushInventory needs at least one tag');
-  return pushed;
+  if (tags.length === 0) throw new Error('pushInventory needs at least one tag');
+  return pushArtifact(client, repository, {
+    artifactType: INVENTORY_MEDIA_TYPE,
+    layers: [
+      {
+        mediaType: INVENTORY_MEDIA_TYPE,
+        data: Buffer.from(serializeInventory(inventory)),
+        annotations: { 'org.opencontainers.image.title': 'inventory.json' },
+      },
+    ],
+    annotations: {
+      'org.opencontainers.image.created': inventory.createdAt,
+      'io.image-lifecycle.backup.source': inventory.source,
+    },
+    tags,
+  });
 }
 
 /** Reads the inventory tagged `name` (e.g. latest, or a run's timestamp) from the backup registry. */

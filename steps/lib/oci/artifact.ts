@@ -17,8 +17,8 @@ export interface ArtifactSpec {
   /** The image this artifact is about; it then shows up among that image's referrers. */
   subject?: Descriptor;
   annotations?: Record<string, string>;
-  /** Tag the artifact itself, besides making it a referrer. */
-  tag?: string;
+  /** Tags for the artifact itself, besides making it a referrer. */
+  tags?: readonly string[];
 }
 
 /**
@@ -61,11 +61,15 @@ export async function pushArtifact(
   };
   const body = Buffer.from(JSON.stringify(manifest));
   const digest = sha256Digest(body);
+  const [first, ...more] = spec.tags ?? [];
   const put = await client.putManifest(
-    spec.tag ? repo.withTag(spec.tag) : repo.withDigest(digest),
+    first ? repo.withTag(first) : repo.withDigest(digest),
     body,
     OCI_MANIFEST,
   );
+  // One tag after another, once the blobs are in: concurrent pushes of the same blob into one repository race
+  // in the registry's storage (distribution rewrites the blob's link while a manifest PUT reads it).
+  for (const tag of more) await client.putManifest(repo.withTag(tag), body, OCI_MANIFEST);
   const descriptor: Descriptor = {
     mediaType: OCI_MANIFEST,
     digest,
