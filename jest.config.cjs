@@ -22,5 +22,6 @@ module.exports = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testTimeout: 60000,
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/matchers.ts'],
   reporters: ['default', '<rootDir>/test/helpers/closing-line-reporter.cjs'],
 };

@@ -20,18 +20,27 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await world?.stop();
-  addRunSummary('hardening-bad-input-cli', `Bad inputs tried through the CLI process: ${tried} (${defs?.size ?? 0} steps)`);
+  addRunSummary(
+    'hardening-bad-input-cli',
+    `Bad inputs tried through the CLI process: ${tried} (${defs?.size ?? 0} steps)`,
+  );
 });
 
-function cliCases(w: World): Array<{ flag?: string; badCase: BadCase }> {
+/** An unknown flag, and a results directory under a file (checked before any work, for steps with results). */
+function cliCases(w: World, def: AnyStep): Array<{ flag?: string; badCase: BadCase }> {
+  const results = {
+    flag: 'results-dir',
+    badCase: {
+      id: 'results-dir-under-a-file',
+      args: ['--results-dir', w.bad.underFile],
+      names: w.bad.underFile,
+    },
+  };
   return [
     ...argvCases()
       .filter((c) => c.id === 'unknown-flag')
       .map((badCase) => ({ badCase })),
-    {
-      flag: 'results-dir',
-      badCase: { id: 'results-dir-under-a-file', args: ['--results-dir', w.bad.underFile], names: w.bad.underFile },
-    },
+    ...(def.results.length > 0 ? [results] : []),
   ];
 }
 
@@ -41,12 +50,18 @@ describe.each(Object.keys(steps))('image-lifecycle %s', (name) => {
     const { argv: base } = baseline(name, def, world);
     const before = await registryState(world.registry);
     const results = join(world.scratch, 'results');
-    for (const { flag, badCase } of cliCases(world)) {
+    for (const { flag, badCase } of cliCases(world, def)) {
       tried++;
       const argv = withArgs(flag ? base : [...base, '--results-dir', results], flag, badCase.args);
       const run = await runCli([name, ...argv]);
       const lines = run.stderr.split('\n').filter((l) => l.trim() !== '');
-      expect({ case: badCase.id, code: run.code, lines: lines.length, stack: /^\s+at /m.test(run.stderr), stdout: run.stdout }).toEqual({
+      expect({
+        case: badCase.id,
+        code: run.code,
+        lines: lines.length,
+        stack: /^\s+at /m.test(run.stderr),
+        stdout: run.stdout,
+      }).toEqual({
         case: badCase.id,
         code: 2,
         lines: 1,

@@ -307,7 +307,10 @@ export function badCases(name: string, spec: FlagSpec, kind: FlagKind, targets: 
           ['yaml-truncated', '[{setWeight: 10}'],
           ['yaml-scalar', '42'],
           ['yaml-wrong-types', '[{setWeight: "lots"}]'],
-          ['yaml-bomb-inline', '{a: &a [x, x, x, x, x, x, x, x, x], b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a], c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b], d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c], e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d], f: [*e, *e, *e, *e, *e, *e, *e, *e, *e]}'],
+          [
+            'yaml-bomb-inline',
+            '{a: &a [x, x, x, x, x, x, x, x, x], b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a], c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b], d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c], e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d], f: [*e, *e, *e, *e, *e, *e, *e, *e, *e]}',
+          ],
         ]),
         ...fileCases(flag, targets).map((c) => ({ ...c, args: [flag, `@${c.args[1]}`] })),
       );

@@ -11,4 +11,3 @@ export function billionLaughs(): string {
   }
   return text;
 }
-

@@ -27,10 +27,23 @@ async function selfSignedCert(dir: string): Promise<{ cert: string; key: string 
   const cert = join(dir, 'registry.crt');
   const key = join(dir, 'registry.key');
   await runCommand('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=image-lifecycle test registry',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', key, '-out', cert,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=image-lifecycle test registry',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout',
+    key,
+    '-out',
+    cert,
   ]);
   return { cert, key };
 }
@@ -43,7 +56,13 @@ beforeAll(async () => {
   certPath = cert;
   const port = await freePort();
   const config = yaml.load(
-    registryConfigYaml({ port, storageDir: plain.storageDir, deleteEnabled: false, auth: { kind: 'none' }, httpSecret: randomBytes(16).toString('hex') }),
+    registryConfigYaml({
+      port,
+      storageDir: plain.storageDir,
+      deleteEnabled: false,
+      auth: { kind: 'none' },
+      httpSecret: randomBytes(16).toString('hex'),
+    }),
   ) as { http: Record<string, unknown> };
   config.http.tls = { certificate: cert, key };
   const configPath = join(dir, 'config.yml');
@@ -61,7 +80,10 @@ afterAll(async () => {
 test('a registry whose certificate no trusted CA signed is refused: one line naming the cause and the fix', async () => {
   const run = await runStepInProcess(inspect, ['--image', `${host}/tls/app:v1`]);
   expect(run.code).not.toBe(0);
-  const lines = run.stderr.trim().split('\n').filter((l) => l.startsWith('ERROR'));
+  const lines = run.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('ERROR'));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/TLS failed \(DEPTH_ZERO_SELF_SIGNED_CERT\)/);
   expect(lines[0]).toMatch(/--ca-file|--insecure-registry/);
@@ -69,15 +91,34 @@ test('a registry whose certificate no trusted CA signed is refused: one line nam
 });
 
 test('with the certificate given as --ca-file, the same registry is trusted and read', async () => {
-  const run = await runStepInProcess(inspect, ['--image', `${host}/tls/app:v1`, '--ca-file', certPath, '--output', 'json']);
+  const run = await runStepInProcess(inspect, [
+    '--image',
+    `${host}/tls/app:v1`,
+    '--ca-file',
+    certPath,
+    '--output',
+    'json',
+  ]);
   expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
   expect(JSON.parse(run.stdout)).toMatchObject({ digest });
 });
 
 test('only a host named insecure skips verification', async () => {
-  const listed = await runStepInProcess(inspect, ['--image', `${host}/tls/app:v1`, '--insecure-registry', host, '--output', 'json']);
-  expect(listed.code).toBe(0);
+  const listed = await runStepInProcess(inspect, [
+    '--image',
+    `${host}/tls/app:v1`,
+    '--insecure-registry',
+    host,
+    '--output',
+    'json',
+  ]);
+  expect(listed).toExitWith(0);
   expect(JSON.parse(listed.stdout)).toMatchObject({ digest });
-  const other = await runStepInProcess(inspect, ['--image', `${host}/tls/app:v1`, '--insecure-registry', 'registry.example.com']);
+  const other = await runStepInProcess(inspect, [
+    '--image',
+    `${host}/tls/app:v1`,
+    '--insecure-registry',
+    'registry.example.com',
+  ]);
   expect(other.code).not.toBe(0);
 });

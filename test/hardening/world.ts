@@ -120,12 +120,21 @@ function writeValidFiles(dir: string, receiver: WebhookReceiver, localImage: str
   mkdirSync(tasks, { recursive: true });
   // The Task's step image points at the test registry, so pinning it never looks a public host up.
   const task = readFileSync(join(REPO_ROOT, 'tasks/image-inspect/image-inspect.yaml'), 'utf8');
-  writeFileSync(join(tasks, 'hello.yaml'), task.replace(/quay\.io\/image-lifecycle\/[a-z-]+:[0-9.]+/g, localImage));
+  writeFileSync(
+    join(tasks, 'hello.yaml'),
+    task.replace(/quay\.io\/image-lifecycle\/[a-z-]+:[0-9.]+/g, localImage),
+  );
   const origin = join(dir, 'origin');
   write(origin, 'Containerfile', 'FROM scratch\n');
   const git = (...args: string[]) =>
     execFileSync('git', ['-C', origin, ...args], {
-      env: { ...process.env, GIT_AUTHOR_NAME: 'h', GIT_AUTHOR_EMAIL: 'h@example.com', GIT_COMMITTER_NAME: 'h', GIT_COMMITTER_EMAIL: 'h@example.com' },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'h',
+        GIT_AUTHOR_EMAIL: 'h@example.com',
+        GIT_COMMITTER_NAME: 'h',
+        GIT_COMMITTER_EMAIL: 'h@example.com',
+      },
     });
   git('init', '-q', '-b', 'main');
   git('add', '.');
@@ -176,7 +185,9 @@ function writeTargets(dir: string, registryHost: string): Targets {
   const directory = join(dir, 'a-directory');
   mkdirSync(directory);
   const binary = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x00, 0xc3, 0x28]), randomBytes(4096)]);
-  const garbage = randomBytes(768 * 1024).toString('base64').slice(0, 1024 * 1024);
+  const garbage = randomBytes(768 * 1024)
+    .toString('base64')
+    .slice(0, 1024 * 1024);
   return {
     registryHost,
     missing: join(dir, 'does-not-exist.yaml'),
@@ -186,7 +197,11 @@ function writeTargets(dir: string, registryHost: string): Targets {
     garbage: write(dir, 'garbage.txt', garbage),
     binary: write(dir, 'binary.bin', binary),
     yamlBomb: write(dir, 'bomb.yaml', billionLaughs()),
-    jsonDuplicateKeys: write(dir, 'duplicate.json', '{"apiVersion": "v1", "apiVersion": "v2", "items": []}\n'),
+    jsonDuplicateKeys: write(
+      dir,
+      'duplicate.json',
+      '{"apiVersion": "v1", "apiVersion": "v2", "items": []}\n',
+    ),
     yamlDuplicateKeys: write(dir, 'duplicate.yaml', 'name: a\nname: b\n'),
     scalar: write(dir, 'scalar.yaml', '42\n'),
     list: write(dir, 'list.json', '[1, 2, 3]\n'),
@@ -201,7 +216,13 @@ const BASELINES: Record<string, (w: World) => string[]> = {
   'compute-tags': (w) => ['--ref', 'refs/heads/main', '--sha', 'a'.repeat(40), '--from-registry', w.repo],
   tag: (w) => ['--image', `${w.repo}@${w.digest}`, '--tags', 'v1-copy'],
   promote: (w) => ['--image', `${w.repo}@${w.digest}`, '--environment', 'staging', '--dry-run'],
-  build: (w) => ['--image', `${w.registry.host}/hardening/built:1`, '--context', w.files.context!, '--dry-run'],
+  build: (w) => [
+    '--image',
+    `${w.registry.host}/hardening/built:1`,
+    '--context',
+    w.files.context!,
+    '--dry-run',
+  ],
   notify: (w) => [
     '--target',
     'webhook',
@@ -284,7 +305,12 @@ const BASELINES: Record<string, (w: World) => string[]> = {
 const CONTEXTS: Record<string, (w: World) => string[]> = {
   'notify --webhook-url-file': () => ['--fail-on-error', 'true'],
   'metrics --bearer-token-file': () => ['--fail-on-error', 'true'],
-  'registry-health --bearer-token-file': (w) => ['--pushgateway-url', w.pushgateway.url, '--fail-on-error', 'true'],
+  'registry-health --bearer-token-file': (w) => [
+    '--pushgateway-url',
+    w.pushgateway.url,
+    '--fail-on-error',
+    'true',
+  ],
   'registry-health --job': (w) => ['--pushgateway-url', w.pushgateway.url],
   'registry-health --retries': (w) => ['--pushgateway-url', w.pushgateway.url],
   'registry-health --timeout-seconds': (w) => ['--pushgateway-url', w.pushgateway.url],
@@ -295,11 +321,39 @@ const CONTEXTS: Record<string, (w: World) => string[]> = {
   'retention --kubeconfig': (w) => ['--policy', w.files.retentionPolicyInUse!, ...kube(w)],
   'retention --context': (w) => ['--policy', w.files.retentionPolicyInUse!, ...kube(w)],
   'retention --namespace': (w) => ['--policy', w.files.retentionPolicyInUse!, ...kube(w)],
-  'base-image-check --pipelinerun-template': (w) => ['--rebuild', 'write', '--pipelinerun-dir', join(w.scratch, 'runs')],
-  'base-image-check --pipelinerun-dir': (w) => ['--rebuild', 'write', '--pipelinerun-template', w.files.pipelineRunTemplate!],
-  'base-image-check --kubeconfig': (w) => ['--rebuild', 'create', '--pipelinerun-template', w.files.pipelineRunTemplate!, ...kube(w)],
-  'base-image-check --context': (w) => ['--rebuild', 'create', '--pipelinerun-template', w.files.pipelineRunTemplate!, ...kube(w)],
-  'base-image-check --namespace': (w) => ['--rebuild', 'create', '--pipelinerun-template', w.files.pipelineRunTemplate!, ...kube(w)],
+  'base-image-check --pipelinerun-template': (w) => [
+    '--rebuild',
+    'write',
+    '--pipelinerun-dir',
+    join(w.scratch, 'runs'),
+  ],
+  'base-image-check --pipelinerun-dir': (w) => [
+    '--rebuild',
+    'write',
+    '--pipelinerun-template',
+    w.files.pipelineRunTemplate!,
+  ],
+  'base-image-check --kubeconfig': (w) => [
+    '--rebuild',
+    'create',
+    '--pipelinerun-template',
+    w.files.pipelineRunTemplate!,
+    ...kube(w),
+  ],
+  'base-image-check --context': (w) => [
+    '--rebuild',
+    'create',
+    '--pipelinerun-template',
+    w.files.pipelineRunTemplate!,
+    ...kube(w),
+  ],
+  'base-image-check --namespace': (w) => [
+    '--rebuild',
+    'create',
+    '--pipelinerun-template',
+    w.files.pipelineRunTemplate!,
+    ...kube(w),
+  ],
   'verify --kubeconfig': (w) => ['--service-account', 'deployer', ...kube(w)],
   'verify --context': (w) => ['--service-account', 'deployer', ...kube(w)],
   'verify --namespace': (w) => ['--service-account', 'deployer', ...kube(w)],
@@ -364,7 +418,9 @@ function flagNames(args: string[]): string[] {
 
 /** `base` with the flags `extra` names taken out, then `extra` added: extra wins. */
 export function overriding(base: string[], extra: string[]): string[] {
-  return flagNames(extra).reduce((argv, flag) => withArgs(argv, flag, []), base).concat(extra);
+  return flagNames(extra)
+    .reduce((argv, flag) => withArgs(argv, flag, []), base)
+    .concat(extra);
 }
 
 /** The baseline with every occurrence of `--flag` (and its value) replaced by `args`. */

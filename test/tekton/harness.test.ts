@@ -41,7 +41,7 @@ describe('the Tekton harness (Tekton validation + tekton-lint)', () => {
       /tekton-validate: \d+ files, [1-9]\d* Tekton documents checked, \d+ skipped, 0 problems/,
     );
     expect(library.output).toMatch(/tekton-lint: \d+ files, no problems/);
-    expect(library.code).toBe(0);
+    expect(library).toExitWith(0);
   });
 
   test('rejects a Task with an unknown field, naming its path', async () => {

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeObject, isObject, loadDocuments, objects, strings, yamlFiles, type YamlObject } from './yaml-docs.js';
+import {
+  describeObject,
+  isObject,
+  loadDocuments,
+  objects,
+  strings,
+  yamlFiles,
+  type YamlObject,
+} from './yaml-docs.js';
 
 // Least privilege in the library's YAML: no step of any Task (or inline task, CronJob, Deployment) runs
 // privileged, escalates, adds capabilities, runs as root or touches the host; every Task step runs as a
@@ -28,7 +36,14 @@ interface Container {
 function merged(template: unknown, own: unknown): YamlObject {
   const base = isObject(template) ? template : {};
   const mine = isObject(own) ? own : {};
-  return { ...base, ...mine, capabilities: { ...(isObject(base.capabilities) ? base.capabilities : {}), ...(isObject(mine.capabilities) ? mine.capabilities : {}) } };
+  return {
+    ...base,
+    ...mine,
+    capabilities: {
+      ...(isObject(base.capabilities) ? base.capabilities : {}),
+      ...(isObject(mine.capabilities) ? mine.capabilities : {}),
+    },
+  };
 }
 
 /** Every container-like thing a document defines, wherever it sits. */
@@ -39,24 +54,38 @@ function containers(doc: YamlObject): Container[] {
     if (!isObject(spec)) return;
     const template = isObject(spec.stepTemplate) ? spec.stepTemplate.securityContext : undefined;
     for (const step of objects(spec.steps)) {
-      found.push({ where: `${where} ${String(step.name)}`, securityContext: merged(template, step.securityContext), isTaskStep: true });
+      found.push({
+        where: `${where} ${String(step.name)}`,
+        securityContext: merged(template, step.securityContext),
+        isTaskStep: true,
+      });
     }
     for (const sidecar of objects(spec.sidecars)) {
-      found.push({ where: `${where} sidecar ${String(sidecar.name)}`, securityContext: merged(undefined, sidecar.securityContext), isTaskStep: true });
+      found.push({
+        where: `${where} sidecar ${String(sidecar.name)}`,
+        securityContext: merged(undefined, sidecar.securityContext),
+        isTaskStep: true,
+      });
     }
   };
   if (doc.kind === 'Task') taskSpecs(doc.spec, name);
   if (doc.kind === 'Pipeline' && isObject(doc.spec)) {
-    for (const task of [...objects(doc.spec.tasks), ...objects(doc.spec.finally)]) taskSpecs(task.taskSpec, `${name} ${String(task.name)}`);
+    for (const task of [...objects(doc.spec.tasks), ...objects(doc.spec.finally)])
+      taskSpecs(task.taskSpec, `${name} ${String(task.name)}`);
   }
   // Pod specs of anything else (CronJob, Job, Deployment): found by their containers list.
   const walk = (value: unknown, where: string): void => {
     if (Array.isArray(value)) value.forEach((v) => walk(v, where));
     if (!isObject(value)) return;
     for (const c of [...objects(value.containers), ...objects(value.initContainers)]) {
-      found.push({ where: `${where} ${String(c.name)}`, securityContext: merged(value.securityContext, c.securityContext), isTaskStep: false });
+      found.push({
+        where: `${where} ${String(c.name)}`,
+        securityContext: merged(value.securityContext, c.securityContext),
+        isTaskStep: false,
+      });
     }
-    for (const [key, v] of Object.entries(value)) if (key !== 'containers' && key !== 'initContainers') walk(v, where);
+    for (const [key, v] of Object.entries(value))
+      if (key !== 'containers' && key !== 'initContainers') walk(v, where);
   };
   if (doc.kind !== 'Task' && doc.kind !== 'Pipeline') walk(doc.spec, name);
   return found;
@@ -80,21 +109,31 @@ function problems(container: Container): string[] {
   return out.map((p) => `${container.where}: ${p}`);
 }
 
-const documents = FILES.flatMap((file) => loadDocuments(file).filter((d) => isObject(d.value)).map((d) => ({ ...d, value: d.value as YamlObject })));
+const documents = FILES.flatMap((file) =>
+  loadDocuments(file)
+    .filter((d) => isObject(d.value))
+    .map((d) => ({ ...d, value: d.value as YamlObject })),
+);
 
 test('the library has Tasks to check', () => {
   expect(documents.filter((d) => d.value.kind === 'Task').length).toBeGreaterThan(10);
 });
 
 test('no container runs privileged, escalates, adds capabilities or runs as root; Task steps drop everything', () => {
-  const found = documents.flatMap((d) => containers(d.value).flatMap(problems).map((p) => `${path.relative(REPO_ROOT, d.file)}: ${p}`));
+  const found = documents.flatMap((d) =>
+    containers(d.value)
+      .flatMap(problems)
+      .map((p) => `${path.relative(REPO_ROOT, d.file)}: ${p}`),
+  );
   expect(found).toEqual([]);
 });
 
 test('nothing uses the host: no hostNetwork, hostPID, hostIPC or hostPath volume', () => {
   const offending = documents.flatMap((d) => {
     const text = JSON.stringify(d.value);
-    return ['"hostNetwork":true', '"hostPID":true', '"hostIPC":true', '"hostPath":'].filter((s) => text.includes(s)).map((s) => `${path.relative(REPO_ROOT, d.file)} ${describeObject(d.value)}: ${s}`);
+    return ['"hostNetwork":true', '"hostPID":true', '"hostIPC":true', '"hostPath":']
+      .filter((s) => text.includes(s))
+      .map((s) => `${path.relative(REPO_ROOT, d.file)} ${describeObject(d.value)}: ${s}`);
   });
   expect(offending).toEqual([]);
 });

@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 import { steps } from '../../../steps/registry.js';
 import { allFlags } from '../../../steps/lib/tekton/step.js';
 import { startFaultProxy, type FaultProxy } from '../../helpers/fault-proxy.js';
@@ -32,7 +31,10 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await Promise.all([registry?.stop(), other?.stop()]);
-  addRunSummary('hardening-faults', `Fault suite (20% faults: ${FAULTS.join(', ')}):\n${summary.sort().join('\n')}`);
+  addRunSummary(
+    'hardening-faults',
+    `Fault suite (20% faults: ${FAULTS.join(', ')}):\n${summary.sort().join('\n')}`,
+  );
 });
 
 /**
@@ -42,7 +44,9 @@ afterAll(async () => {
 function seedWithEarlyFaults(base: number): number {
   for (let seed = base; ; seed++) {
     const choose = faultChooser({ seed, rate: 0.2, kinds: FAULTS });
-    const early = [0, 1, 2, 3].filter((index) => choose({ index, method: 'GET', path: '/', headers: {} }) !== undefined);
+    const early = [0, 1, 2, 3].filter(
+      (index) => choose({ index, method: 'GET', path: '/', headers: {} }) !== undefined,
+    );
     if (early.length >= 2) return seed;
   }
 }
@@ -85,11 +89,15 @@ async function prepare(scenario: FaultScenario, label: string): Promise<Prepared
   return { ctx, proxy, argv: await scenario.prepare(ctx) };
 }
 
-async function play(scenario: FaultScenario, { ctx, proxy, argv }: Prepared, seed: number | undefined): Promise<Outcome> {
-  const label = seed === undefined ? 'clean' : 'faulty';
+async function play(
+  scenario: FaultScenario,
+  { ctx, proxy, argv }: Prepared,
+  seed: number | undefined,
+): Promise<Outcome> {
   try {
     const guarded = await scenario.protectedTags?.(ctx);
-    if (seed !== undefined) proxy.setPlan({ seed, rate: 0.2, kinds: FAULTS, delayMs: 2000, retryAfterSeconds: 1 });
+    if (seed !== undefined)
+      proxy.setPlan({ seed, rate: 0.2, kinds: FAULTS, delayMs: 2000, retryAfterSeconds: 1 });
     const codes: number[] = [];
     let last: StepRun | undefined;
     let slowestMs = 0;
@@ -99,12 +107,15 @@ async function play(scenario: FaultScenario, { ctx, proxy, argv }: Prepared, see
       slowestMs = Math.max(slowestMs, Date.now() - started);
       codes.push(last.code);
       // Never a crash: done, a gate's answer, or infrastructure trouble that outlasted the retries.
-      expect({ step: scenario.step, code: [0, 1, 3].includes(last.code), crash: /internal error|^\s+at /m.test(last.stderr) }).toEqual({
+      expect({
+        step: scenario.step,
+        code: [0, 1, 3].includes(last.code),
+        crash: /internal error|^\s+at /m.test(last.stderr),
+      }).toEqual({
         step: scenario.step,
         code: true,
         crash: false,
       });
-      if (process.env.FAULTS_DEBUG) appendFileSync(process.env.FAULTS_DEBUG, `[${label} ${scenario.step}] exit ${last.code}\n${last.stderr}\n`);
       if (guarded) expect(await scenario.protectedTags!(ctx)).toEqual(guarded);
     }
     proxy.setPlan(undefined);
@@ -150,18 +161,21 @@ beforeAll(() => {
   }
 });
 
-describe.each(seeded.map(({ scenario }) => [scenario.step, scenario] as const))('%s through 20%% faults', (name) => {
-  test('ends as the fault-free run did, exits 0/1/3 only, keeps what is protected, and retries within bounds', async () => {
-    const [clean, faulty] = await played.get(name)!;
-    expect(clean.codes).toHaveLength(1);
-    expect(faulty.outcome).toEqual(clean.outcome);
-    expect(faulty.codes.at(-1)).toBe(clean.codes[0]);
-    expect(faulty.faults).toBeGreaterThan(0);
-    // Bounded retries: at most a few requests for each fault-free one, and no attempt near the retry deadline.
-    expect(faulty.requests).toBeLessThanOrEqual(4 * clean.requests + 20);
-    expect(faulty.slowestMs).toBeLessThan(ATTEMPT_LIMIT_MS);
-    summary.push(
-      `  ${name.padEnd(18)} exit ${faulty.codes.join('→')}  ${faulty.faults} faults in ${faulty.requests} requests (fault-free: ${clean.requests})`,
-    );
-  }, 240_000);
-});
+describe.each(seeded.map(({ scenario }) => [scenario.step, scenario] as const))(
+  '%s through 20%% faults',
+  (name) => {
+    test('ends as the fault-free run did, exits 0/1/3 only, keeps what is protected, and retries within bounds', async () => {
+      const [clean, faulty] = await played.get(name)!;
+      expect(clean.codes).toHaveLength(1);
+      expect(faulty.outcome).toEqual(clean.outcome);
+      expect(faulty.codes.at(-1)).toBe(clean.codes[0]);
+      expect(faulty.faults).toBeGreaterThan(0);
+      // Bounded retries: at most a few requests for each fault-free one, and no attempt near the retry deadline.
+      expect(faulty.requests).toBeLessThanOrEqual(4 * clean.requests + 20);
+      expect(faulty.slowestMs).toBeLessThan(ATTEMPT_LIMIT_MS);
+      summary.push(
+        `  ${name.padEnd(18)} exit ${faulty.codes.join('→')}  ${faulty.faults} faults in ${faulty.requests} requests (fault-free: ${clean.requests})`,
+      );
+    }, 240_000);
+  },
+);

@@ -62,7 +62,9 @@ function withoutReferrerTags(state: RegistryState): RegistryState {
 
 async function referrerCount(seeder: Seeder, repo: string, subject: string): Promise<number> {
   const index = await seeder.getManifest(repo, referrersFallbackTag(subject));
-  return index ? ((JSON.parse(index.body.toString('utf8')) as { manifests?: unknown[] }).manifests ?? []).length : 0;
+  return index
+    ? ((JSON.parse(index.body.toString('utf8')) as { manifests?: unknown[] }).manifests ?? []).length
+    : 0;
 }
 
 function json(run: StepRun): unknown {
@@ -82,8 +84,16 @@ export const SCENARIOS: readonly FaultScenario[] = [
     step: 'compute-tags',
     async prepare({ seeder, prefix, proxyHost }) {
       const v = await image(seeder, `${prefix}app`, 'v1', '1.0.0');
-      for (const tag of ['1.1.0', 'v0.9.0', 'latest']) await seeder.putRawManifest(`${prefix}app`, tag, v.body, v.mediaType);
-      return ['--ref', 'refs/tags/v1.2.0', '--sha', 'a'.repeat(40), '--from-registry', `${proxyHost}/${prefix}app`];
+      for (const tag of ['1.1.0', 'v0.9.0', 'latest'])
+        await seeder.putRawManifest(`${prefix}app`, tag, v.body, v.mediaType);
+      return [
+        '--ref',
+        'refs/tags/v1.2.0',
+        '--sha',
+        'a'.repeat(40),
+        '--from-registry',
+        `${proxyHost}/${prefix}app`,
+      ];
     },
     outcome: async (_ctx, run) => run.results,
   },
@@ -101,7 +111,10 @@ export const SCENARIOS: readonly FaultScenario[] = [
         '1.1.0,1.0.0',
       ];
     },
-    outcome: async ({ registry, prefix }, run) => ({ state: await stateUnder(registry, prefix), results: run.results }),
+    outcome: async ({ registry, prefix }, run) => ({
+      state: await stateUnder(registry, prefix),
+      results: run.results,
+    }),
     protectedTags: async ({ registry, prefix }) => {
       const state = await stateUnder(registry, prefix);
       return { app: { '1.0.0': state.app?.['1.0.0'] ?? 'missing' } };
@@ -112,7 +125,16 @@ export const SCENARIOS: readonly FaultScenario[] = [
     async prepare({ seeder, prefix, proxyHost }) {
       await image(seeder, `${prefix}app`, 'running', 'prod');
       const next = await image(seeder, `${prefix}app`, 'candidate', '1.1.0');
-      return ['--image', `${proxyHost}/${prefix}app@${next.digest}`, '--environment', 'prod', '--actor', 'ci', '--run', 'r1'];
+      return [
+        '--image',
+        `${proxyHost}/${prefix}app@${next.digest}`,
+        '--environment',
+        'prod',
+        '--actor',
+        'ci',
+        '--run',
+        'r1',
+      ];
     },
     async outcome({ registry, prefix, seeder }, run) {
       const state = await stateUnder(registry, prefix);
@@ -156,12 +178,22 @@ export const SCENARIOS: readonly FaultScenario[] = [
       const subject = await image(seeder, `${prefix}app`, 'scanned', 'v1');
       const report = join(dir, 'trivy.json');
       copyFileSync(join(REPO_ROOT, 'test/fixtures/scan/trivy-clean.json'), report);
-      return ['--report', report, '--image', `${proxyHost}/${prefix}app@${subject.digest}`, '--attach', 'true'];
+      return [
+        '--report',
+        report,
+        '--image',
+        `${proxyHost}/${prefix}app@${subject.digest}`,
+        '--attach',
+        'true',
+      ];
     },
     async outcome({ registry, prefix, seeder }) {
       const state = await stateUnder(registry, prefix);
       const subject = state.app?.v1 ?? '';
-      return { tags: Object.keys(withoutReferrerTags(state).app ?? {}), reports: await referrerCount(seeder, `${prefix}app`, subject) };
+      return {
+        tags: Object.keys(withoutReferrerTags(state).app ?? {}),
+        reports: await referrerCount(seeder, `${prefix}app`, subject),
+      };
     },
   },
   {
@@ -169,7 +201,14 @@ export const SCENARIOS: readonly FaultScenario[] = [
     async prepare({ seeder, prefix, proxyHost }) {
       await image(seeder, `${prefix}app`, 'v1', 'v1');
       await image(seeder, `${prefix}app`, 'v2', 'prod');
-      return ['--repository', `${proxyHost}/${prefix}app`, '--production-tag', 'prod', '--at', '2026-01-01T00:00:00Z'];
+      return [
+        '--repository',
+        `${proxyHost}/${prefix}app`,
+        '--production-tag',
+        'prod',
+        '--at',
+        '2026-01-01T00:00:00Z',
+      ];
     },
     outcome: async (_ctx, run) => run.results,
   },
@@ -212,7 +251,10 @@ export const SCENARIOS: readonly FaultScenario[] = [
     async outcome({ registry, prefix }) {
       const state = await stateUnder(registry, prefix);
       // The inventory is dated; what it lists is in the copies.
-      return { copies: Object.fromEntries(Object.entries(state).filter(([repo]) => repo.startsWith('bk/'))), inventories: Object.keys(state.inventory ?? {}).length > 0 };
+      return {
+        copies: Object.fromEntries(Object.entries(state).filter(([repo]) => repo.startsWith('bk/'))),
+        inventories: Object.keys(state.inventory ?? {}).length > 0,
+      };
     },
     protectedTags: async ({ registry, prefix }) => ({ app: (await stateUnder(registry, prefix)).app ?? {} }),
   },
@@ -247,7 +289,10 @@ export const SCENARIOS: readonly FaultScenario[] = [
         `${prefix}app`,
       ];
     },
-    outcome: async ({ registry, prefix }, run) => ({ state: await stateUnder(registry, prefix), restored: run.results.RESTORED_TAGS }),
+    outcome: async ({ registry, prefix }, run) => ({
+      state: await stateUnder(registry, prefix),
+      restored: run.results.RESTORED_TAGS,
+    }),
   },
   {
     step: 'verify',
@@ -301,7 +346,10 @@ export const SCENARIOS: readonly FaultScenario[] = [
     async prepare({ prefix, proxyHost, dir }) {
       const tasks = join(dir, 'tasks', 'image-inspect');
       mkdirSync(tasks, { recursive: true });
-      copyFileSync(join(REPO_ROOT, 'tasks/image-inspect/image-inspect.yaml'), join(tasks, 'image-inspect.yaml'));
+      copyFileSync(
+        join(REPO_ROOT, 'tasks/image-inspect/image-inspect.yaml'),
+        join(tasks, 'image-inspect.yaml'),
+      );
       return ['--prefix', `${proxyHost}/${prefix}lib`, '--path', join(dir, 'tasks'), '--tag', '1.0.0'];
     },
     outcome: async ({ registry, prefix }) => stateUnder(registry, prefix),

@@ -54,7 +54,7 @@ test('backup and restore across registries that want Bearer tokens and Basic cre
     dockerConfig,
   ]);
   expect(backedUp.stderr).not.toMatch(/ERROR/);
-  expect(backedUp.code).toBe(0);
+  expect(backedUp).toExitWith(0);
   expect(backedUp.stderr + backedUp.stdout).not.toContain(ADMIN.password);
   const inBackup = await snapshot(
     backupRegistry,
@@ -71,7 +71,7 @@ test('backup and restore across registries that want Bearer tokens and Basic cre
     '--docker-config',
     dockerConfig,
   ]);
-  expect(restored.code).toBe(0);
+  expect(restored).toExitWith(0);
   expect(await snapshot(rebuilt, seeded.repositories, ADMIN)).toEqual(before);
   for (const [repo, tags] of Object.entries(before)) {
     for (const digest of new Set(Object.values(tags))) await pullAll(rebuilt, repo, digest, ADMIN);

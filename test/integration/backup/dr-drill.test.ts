@@ -99,7 +99,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
   test('--dry-run says what a backup would copy and writes nothing at all', async () => {
     const mark = (await backup.settledAccessLog()).length;
     const run = await backupTo(backup, '--dry-run');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.json).toMatchObject({
       dryRun: true,
       inventory: { reference: null, tags: [], entries: tagCount(before) },
@@ -116,7 +116,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
     const file = join(work, 'inventory.json');
     const run = await backupTo(backup, '--inventory-file', file);
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(await snapshot(backup, seeded.repositories)).toEqual(before);
     for (const [repo, tags] of Object.entries(before)) {
       for (const digest of new Set(Object.values(tags)))
@@ -150,7 +150,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
   test('a second backup copies nothing new: only HEADs, tag lists and the new inventory', async () => {
     const mark = (await backup.settledAccessLog()).length;
     const run = await backupTo(backup);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const lines = (await backup.settledAccessLog()).slice(mark);
     expect(contentWrites(lines)).toEqual([]);
     expect(run.json.copied).toMatchObject({
@@ -171,7 +171,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
 
   test('--verify finds every entry of the latest inventory pullable by its digest', async () => {
     const run = await cli(['backup', '--verify', '--backup-registry', backup.host]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.json).toMatchObject({ mode: 'verify', ok: true, problems: [], entries: tagCount(before) });
     expect(run.json.blobsChecked).toBeGreaterThan(5);
   });
@@ -190,14 +190,14 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
     });
     try {
       const cut = await backupTo(proxy);
-      expect(cut.code).toBe(3);
+      expect(cut).toExitWith(3);
       expect(cut.stderr).toMatch(/503|unavailable/i);
       const partial = await snapshot(target, seeded.repositories);
       expect(tagCount(partial)).toBeLessThan(tagCount(before));
 
       proxy.setPlan(undefined);
       const resumed = await backupTo(proxy);
-      expect(resumed.code).toBe(0);
+      expect(resumed).toExitWith(0);
       expect(await snapshot(target, seeded.repositories)).toEqual(before);
       for (const [repo, tags] of Object.entries(before)) {
         for (const digest of new Set(Object.values(tags))) await pullAll(target, repo, digest);
@@ -220,7 +220,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
     test('restore into a new empty registry gives every tag its digest back, every blob pullable, referrers findable', async () => {
       const run = await cli(['restore', '--backup-registry', backup.host, '--target-registry', rebuilt.host]);
       expect(run.stderr).not.toMatch(/ERROR/);
-      expect(run.code).toBe(0);
+      expect(run).toExitWith(0);
       expect(run.json.conflicts).toEqual([]);
       expect(await snapshot(rebuilt, seeded.repositories)).toEqual(before);
       for (const [repo, tags] of Object.entries(before)) {
@@ -235,7 +235,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
         '--target-registry',
         rebuilt.host,
       ]);
-      expect(checked.code).toBe(0);
+      expect(checked).toExitWith(0);
       expect(checked.json).toMatchObject({
         mode: 'verify',
         ok: true,
@@ -271,7 +271,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
         '--repository',
         'app/web',
       ]);
-      expect(refused.code).toBe(1);
+      expect(refused).toExitWith(1);
       expect(refused.json.conflicts).toEqual([
         { repository: 'app/web', tag: 'prod', digest: before['app/web']?.prod, targetDigest: other.digest },
       ]);
@@ -287,7 +287,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
         '--repository',
         'app/web',
       ]);
-      expect(checked.code).toBe(1);
+      expect(checked).toExitWith(1);
       expect(checked.json.problems).toEqual([
         {
           repository: 'app/web',
@@ -308,7 +308,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
         '--force',
         'true',
       ]);
-      expect(forced.code).toBe(0);
+      expect(forced).toExitWith(0);
       expect(forced.json.tags.filter((t: Json) => t.outcome === 'updated')).toEqual([
         {
           repository: 'app/web',
@@ -338,7 +338,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
         '--tag',
         '2.0.0,1.1.0',
       ]);
-      expect(run.code).toBe(0);
+      expect(run).toExitWith(0);
       const restored = await snapshot(fresh, ['app/multi', 'app/web']);
       expect(restored['app/multi']).toEqual(before['app/multi']);
       // prod is a production tag for backups, not for restores: --tag decides here.
@@ -351,7 +351,7 @@ describe('backup and restore: a disaster-recovery drill on two real registries',
     const removed = await createSeeder(backup).http.request('DELETE', `/v2/legacy/tool/manifests/${legacy}`);
     expect(removed.status).toBe(202);
     const run = await cli(['backup', '--verify', '--backup-registry', backup.host]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.json.problems).toEqual([
       {
         repository: 'legacy/tool',

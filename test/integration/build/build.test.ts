@@ -86,7 +86,7 @@ describe('build of examples/sample-app against the test registry', () => {
       '--title',
       'sample-app',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     first = JSON.parse(run.stdout) as BuildJson;
     const pushed = await client.getManifest(parseReference(`${registry.host}/sample/app:1`));
     expect(run.results.IMAGE_DIGEST).toBe(pushed.descriptor.digest);
@@ -118,7 +118,7 @@ describe('build of examples/sample-app against the test registry', () => {
 
   test('a second build in fresh storage reuses the registry cache and is faster', async () => {
     const run = await build(storageIn(dir, 'warm'), `${registry.host}/sample/app:2`, cacheFlags());
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const second = JSON.parse(run.stdout) as BuildJson;
     console.log(
       `sample-app build: cold ${first.durationsMs.build} ms, with registry cache ${second.durationsMs.build} ms (${second.cacheHits} cache hits)`,
@@ -148,7 +148,7 @@ describe('build of examples/sample-app against the test registry', () => {
       '--retry-delay-ms',
       '100',
     ]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toMatch(/build of .* failed \(syntax\): ".*Unknown instruction: \\?"FORM/);
     expect(run.stderr).not.toMatch(/retry/i);
     expect(run.stderr.match(/STEP 1\/\d+: FROM/g)).toHaveLength(1);
@@ -164,7 +164,7 @@ describe('build of examples/sample-app against the test registry', () => {
       '--retries',
       '3',
     ]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.stderr).toMatch(/pull of base image .*missing:1 failed \(base-unknown\): ".*manifest unknown/);
     expect(run.stderr).not.toMatch(/retry 1 of/);
   });
@@ -176,7 +176,7 @@ describe('build of examples/sample-app against the test registry', () => {
       '--build-arg',
       'NOTE=a b; $(x)',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const out = JSON.parse(run.stdout) as BuildJson & { commands: string[][] };
     const [buildArgs, pushArgs] = out.commands;
     expect(buildArgs).toEqual(
@@ -201,7 +201,7 @@ describe('build of examples/sample-app against the test registry', () => {
         },
       });
       const run = await build(storageIn(dir, 'warm'), `${proxy.host}/sample/app:faulty`, ['--retries', '3']);
-      expect(run.code).toBe(0);
+      expect(run).toExitWith(0);
       const out = JSON.parse(run.stdout) as BuildJson;
       expect(out.attempts).toEqual({ pull: 1, build: 1, push: 3 });
       expect(proxy.counts().faults['503']).toBe(2);

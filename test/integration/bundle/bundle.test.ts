@@ -60,7 +60,7 @@ async function publish(prefix: string, extra: string[] = []): Promise<Published[
     ...extra,
   ]);
   expect(run.stderr).not.toMatch(/error/i);
-  expect(run.code).toBe(0);
+  expect(run).toExitWith(0);
   return JSON.parse(run.stdout) as Published[];
 }
 
@@ -190,7 +190,7 @@ describe('image-lifecycle bundle on a real registry', () => {
       'json',
       '--dry-run',
     ]);
-    expect(dry.code).toBe(0);
+    expect(dry).toExitWith(0);
     expect(JSON.parse(dry.stdout)).toEqual(published);
   });
 
@@ -206,7 +206,7 @@ describe('image-lifecycle bundle on a real registry', () => {
 describe('image-lifecycle bundle: bad input', () => {
   test('a prefix with a tag is one line naming the input, exit 2, nothing pushed', async () => {
     const run = await runStepInProcess(step, ['--prefix', '127.0.0.1:1/lib:v1', '--path', inRepo('tasks')]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toContain('invalid repository "127.0.0.1:1/lib:v1"');
   });
@@ -218,7 +218,7 @@ describe('image-lifecycle bundle: bad input', () => {
       'apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: orphan\n  labels:\n    app.kubernetes.io/version: "1.0.0"\nspec:\n  tasks:\n    - name: a\n      taskRef:\n        name: nowhere\n',
     );
     const run = await runStepInProcess(step, ['--prefix', '127.0.0.1:1/lib', '--path', dir]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toContain(
       'Pipeline orphan task a refers to Task nowhere, which is not among the bundles published',
     );

@@ -173,7 +173,7 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
     const run = await canary(canaryArgs('healthy', images.v2, 'run-healthy', THROUGH_10_50_100));
     const weights = await path.stop();
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(weights).toEqual([
       { healthy: 100 },
       { healthy: 90, 'healthy-canary': 10 },
@@ -204,10 +204,10 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
 
     // Run again with the same run: it reports the outcome and changes nothing; the finally rollback has nothing to do.
     const again = await canary(canaryArgs('healthy', images.v2, 'run-healthy', THROUGH_10_50_100));
-    expect(again.code).toBe(0);
+    expect(again).toExitWith(0);
     expect(again.results.CANARY_RESULT).toBe(`promoted: ${images.v2}`);
     const after = await rollback(['--deployment', 'healthy', '--run', 'run-healthy']);
-    expect(after.code).toBe(0);
+    expect(after).toExitWith(0);
     expect(after.results.ROLLBACK_RESULT).toBe('nothing-to-do: the canary of run run-healthy is Succeeded');
     expect(imageOf(await getDeployment(client, 'healthy'))).toBe(images.v2);
   });
@@ -216,7 +216,7 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
     await canaryErrorRate(0.3);
     await deployStable(client, cluster.namespace, 'erring', images.v1);
     const run = await canary(canaryArgs('erring', images.v2, 'run-erring', THROUGH_10_50_100));
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.results.CANARY_RESULT).toMatch(
       /^aborted: analysis at 10%: metric error-rate failed: 1 failed measurement\(s\), more than failureLimit 0 \(last: value 0\.[23]\d*: failureCondition "result >= 0\.05" is true\)$/,
     );
@@ -239,7 +239,7 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
     const steps =
       '[{setWeight: 20}, {analyze: {metrics: [{name: silent, query: "test_http_requests_total{track=\\"nobody\\"}", successCondition: "result >= 0", interval: 200ms}]}}]';
     const run = await canary(canaryArgs('silent', images.v2, 'run-silent', steps));
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.results.CANARY_RESULT).toBe(
       'aborted: analysis at 20%: metric silent inconclusive: 1 inconclusive measurement(s), more than inconclusiveLimit 0 (last: value []: the query returned no data) (set onInconclusive: continue to accept that)',
     );
@@ -260,7 +260,7 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
           '[{setWeight: 50}, {analyze: {}}, {setWeight: 100}]',
         ),
       );
-      expect(run.code).toBe(1);
+      expect(run).toExitWith(1);
       expect(run.results.CANARY_RESULT).toMatch(
         /^aborted: canary (container failing: pod crashy-canary-[a-z0-9-]+ container app: CrashLoopBackOff|containers restarted \d+ time\(s\), more than maxRestarts 0)/,
       );
@@ -291,12 +291,12 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
       (s) => s.run === 'run-first' && s.weight === 10,
     );
     const second = await canary(canaryArgs('busy', images.v3, 'run-second', '[{setWeight: 100}]'));
-    expect(second.code).toBe(1);
+    expect(second).toExitWith(1);
     expect(second.stderr).toMatch(
       /ERROR: deployment "busy" has an unfinished canary of run "run-first" \(Progressing since [^)]+\); refusing a concurrent canary/,
     );
     const done = await first;
-    expect(done.code).toBe(0);
+    expect(done).toExitWith(0);
     expect(imageOf(await getDeployment(client, 'busy'))).toBe(images.v2);
     expect(await weightsOf(client, 'busy')).toEqual(ALL_ON_STABLE('busy'));
     expect(await canaryStateOf(client, 'busy')).toMatchObject({ run: 'run-first', phase: 'Succeeded' });
@@ -314,7 +314,7 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
     expect(await replicasOf(client, 'killed-canary')).toBe(1);
 
     const other = await rollback(['--deployment', 'killed', '--run', 'run-someone-else']);
-    expect(other.code).toBe(0);
+    expect(other).toExitWith(0);
     expect(other.results.ROLLBACK_RESULT).toBe(
       'nothing-to-do: the canary state of deployment killed belongs to run run-killed, not run-someone-else',
     );
@@ -322,7 +322,7 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
 
     const undo = await rollback(['--deployment', 'killed', '--run', 'run-killed']);
     expect(undo.stderr).not.toMatch(/ERROR/);
-    expect(undo.code).toBe(0);
+    expect(undo).toExitWith(0);
     expect(undo.results.ROLLBACK_RESULT).toBe(
       'rolled-back: the canary of run run-killed did not finish (Progressing at step 2, 50% on the canary); traffic and images restored',
     );
@@ -351,7 +351,7 @@ describe('canary behind an OpenShift Route, analysed by a real Prometheus', () =
       (s) => s.weight === 50 && s.stepStartedAt !== undefined,
     );
     const run = await canary(canaryArgs('resumed', images.v2, 'run-resumed', steps, ['--output', 'json']));
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.stderr).toMatch(
       /resuming the canary of run run-resumed at step 2 of 4 \(Progressing, canary at 50%\)/,
     );
@@ -369,7 +369,7 @@ describe('before anything changes', () => {
     const run = await canary(
       canaryArgs('planned', images.v2, 'run-planned', THROUGH_10_50_100, ['--dry-run']),
     );
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.CANARY_RESULT).toBe(
       `dry run: would start a canary of ${images.v2} on deployment planned by route planned in 6 step(s); nothing changed`,
     );
@@ -411,7 +411,7 @@ describe('before anything changes', () => {
       '--kubeconfig',
       cluster.kubeconfigPath,
     ]);
-    expect(overlap.code).toBe(2);
+    expect(overlap).toExitWith(2);
     expect(overlap.stderr).toContain(
       'ERROR: deployment "plain" selects its pods by labels the canary\'s pods (track=canary) also have: give the stable a distinguishing label in its selector and template (e.g. track=stable), or choose another --canary-label',
     );
@@ -428,7 +428,7 @@ describe('before anything changes', () => {
       '--kubeconfig',
       cluster.kubeconfigPath,
     ]);
-    expect(noRoute.code).toBe(2);
+    expect(noRoute).toExitWith(2);
     expect(noRoute.stderr).toContain('ERROR: canary: --traffic route needs --route and --canary-service');
   });
 });
@@ -447,7 +447,7 @@ describe('an image that does not exist', () => {
       '--kubeconfig',
       cluster.kubeconfigPath,
     ]);
-    expect(verify.code).toBe(1);
+    expect(verify).toExitWith(1);
     expect(verify.stderr).toContain(`ERROR: tag "v404" not found in ${registry.host}/shop/web`);
     const untouched = await getDeployment(client, 'missing');
     expect(untouched.metadata?.generation).toBe(before.metadata?.generation);
@@ -462,7 +462,7 @@ describe('an image that does not exist', () => {
         '500ms',
       ]),
     ]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     const outcome = JSON.parse(run.stdout) as { message: string; failedOnPoll: number };
     expect(outcome.message).toMatch(
       /^aborted: canary cannot pull its image: not-found: pod missing-canary-[a-z0-9-]+ container app: (ErrImagePull|ImagePullBackOff): tag or manifest not found \([^)]+:v404\): .*manifest unknown; fix: push the tag or correct the image reference/,
@@ -511,7 +511,7 @@ describe('canary by replica ratio behind one Service', () => {
     ]);
     const replicas = await path.stop();
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     // [stable, canary] over time: the stable gives up a pod once the canary has one, keeps one until the
     // canary is to get everything, and is back to full size, with the new image, when the canary goes.
     const seen = replicas.map(([stable, canary]) => `${stable}+${canary}`);
@@ -529,7 +529,7 @@ describe('manual rollback', () => {
     await canaryErrorRate(0.01);
     await deployStable(client, cluster.namespace, 'manual', images.v1);
     const promoted = await canary(canaryArgs('manual', images.v2, 'run-manual', '[{setWeight: 100}]'));
-    expect(promoted.code).toBe(0);
+    expect(promoted).toExitWith(0);
     // Then a plain deploy of v3, outside any canary: the case a manual rollback is for.
     await client.apps.patchNamespacedDeployment({
       name: 'manual',
@@ -546,7 +546,7 @@ describe('manual rollback', () => {
     expect(imageOf(before)).toBe(images.v3);
     const run = await rollback(['--deployment', 'manual', '--to', 'revision']);
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.ROLLBACK_RESULT).toMatch(/^rolled-back: deployment manual to revision \d+$/);
     const after = await getDeployment(client, 'manual');
     expect(imageOf(after)).toBe(images.v2);
@@ -557,7 +557,7 @@ describe('manual rollback', () => {
     expect(after.metadata?.annotations?.[LAST_KNOWN_GOOD_ANNOTATION]).toBeDefined();
 
     const unknown = await rollback(['--deployment', 'manual', '--to', 'revision', '--revision', '99']);
-    expect(unknown.code).toBe(2);
+    expect(unknown).toExitWith(2);
     expect(unknown.stderr).toMatch(
       /ERROR: --revision 99: deployment "manual" has no such revision \(revisions kept: [\d, ]+\)/,
     );
@@ -575,7 +575,7 @@ describe('manual rollback', () => {
       body: [{ op: 'add', path: '/spec/paused', value: true }],
     });
     const refused = await rollback(['--deployment', 'manual', '--to', 'last-known-good']);
-    expect(refused.code).toBe(1);
+    expect(refused).toExitWith(1);
     expect(refused.stderr).toContain(
       'ERROR: deployment "manual" is paused: resume it first (kubectl rollout resume deployment/manual), then roll back',
     );
@@ -587,7 +587,7 @@ describe('manual rollback', () => {
       body: [{ op: 'replace', path: '/spec/paused', value: false }],
     });
     const run = await rollback(['--deployment', 'manual', '--to', 'last-known-good']);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.ROLLBACK_RESULT).toBe(
       `rolled-back: deployment manual to last known good app=${images.v2}`,
     );

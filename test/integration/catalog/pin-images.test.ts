@@ -99,7 +99,7 @@ describe('image-lifecycle pin-images (make release) on a real registry', () => {
       out,
     ]);
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const task = readFileSync(join(out, 'tasks', 'demo', 'demo.yaml'), 'utf8');
     const original = readFileSync(join(src, 'tasks', 'demo', 'demo.yaml'), 'utf8');
     // Only the two image lines change; the index of a multi-platform image is what its tag resolves to.
@@ -134,7 +134,7 @@ describe('image-lifecycle pin-images (make release) on a real registry', () => {
       '--output',
       'json',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(JSON.parse(run.stdout)).toEqual([]);
     expect(readFileSync(join(second, 'tasks', 'demo', 'demo.yaml'), 'utf8')).toBe(
       readFileSync(join(first, 'tasks', 'demo', 'demo.yaml'), 'utf8'),
@@ -152,7 +152,7 @@ describe('image-lifecycle pin-images (make release) on a real registry', () => {
     );
     const out = join(makeTempDir('pin-missing'), 'release');
     const run = await runStepInProcess(step, ['--path', join(src, 'tasks'), '--output-dir', out]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.stderr).toContain(`image ${registry.host}/lib/inspect:9.9.9 is not in its registry`);
     expect(existsSync(out)).toBe(false);
   });
@@ -169,7 +169,7 @@ describe('image-lifecycle pin-images (make release) on a real registry', () => {
       '--output',
       'json',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(JSON.parse(run.stdout)).toEqual([
       {
         image: `${registry.host}/lib/build:0.1.0`,
@@ -188,7 +188,7 @@ describe('image-lifecycle pin-images (make release) on a real registry', () => {
   test('an output inside a source path is refused', async () => {
     const src = library(registry.host);
     const run = await runStepInProcess(step, ['--path', src, '--output-dir', join(src, 'release')]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toContain('must not be inside --path');
   });
 });

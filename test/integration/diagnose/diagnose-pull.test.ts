@@ -90,7 +90,7 @@ describe('diagnose-pull on the registry-backed kubelet', () => {
     await deploy('broken', `${registry.host}/shop/web:v404`);
     await pullFailing('broken');
     const run = await diagnose('--deployment', 'broken', '--output', 'json');
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.results.PULL_FAILURES).toBe('1');
     expect(run.results.FAILURE_CATEGORY).toBe('not-found');
     expect(run.results.DIAGNOSIS).toMatch(
@@ -110,7 +110,7 @@ describe('diagnose-pull on the registry-backed kubelet', () => {
     await deploy('locked', `${registry.host}/shop/private:v1`, 'wrong-pull');
     await pullFailing('locked');
     const run = await diagnose('--selector', 'app=locked,tier=web', '--output', 'json');
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     const report = JSON.parse(run.stdout) as { pullFailures: Array<Record<string, unknown>> };
     expect(report.pullFailures[0]).toMatchObject({
       category: 'unauthorized',
@@ -125,7 +125,7 @@ describe('diagnose-pull on the registry-backed kubelet', () => {
     await deploy('nowhere', '127.0.0.1:1/shop/web:v1');
     await pullFailing('nowhere');
     const run = await diagnose('--deployment', 'nowhere', '--fail-on-failure', 'false');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.FAILURE_CATEGORY).toBe('unreachable');
     expect(run.stdout).toContain(
       'fix: 127.0.0.1:1 refused the connection: check the registry is running and the port is right',
@@ -137,7 +137,7 @@ describe('diagnose-pull on the registry-backed kubelet', () => {
     await settled('fine', (ready) => ready);
     const file = join(makeTempDir('pull-durations'), 'pulls.json');
     const run = await diagnose('--deployment', 'fine', '--pull-durations-file', file);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.PULL_FAILURES).toBe('0');
     expect(run.results.DIAGNOSIS).toBe('no pull failures in 1 pod');
     const doc = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -158,10 +158,10 @@ describe('diagnose-pull on the registry-backed kubelet', () => {
 
   test('bad input', async () => {
     const none = await diagnose();
-    expect(none.code).toBe(2);
+    expect(none).toExitWith(2);
     expect(none.stderr).toContain('ERROR: diagnose-pull: give --deployment or --selector');
     const missing = await diagnose('--deployment', 'no-such');
-    expect(missing.code).toBe(2);
+    expect(missing).toExitWith(2);
     expect(missing.stderr).toMatch(
       /ERROR: get deployments\.apps "no-such" in namespace "kt-[0-9a-f]+": not found/,
     );

@@ -61,7 +61,7 @@ describe('image-lifecycle git-clone against a real repository', () => {
       ...(rev ? ['--revision', rev] : []),
     ]);
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results).toEqual({ commit: commits[expected], url: url(), 'committer-date': date });
     expect(await git(dir, ['rev-parse', 'HEAD'])).toBe(commits[expected]);
     expect(existsSync(join(dir, 'Containerfile'))).toBe(true);
@@ -73,7 +73,7 @@ describe('image-lifecycle git-clone against a real repository', () => {
     writeFileSync(join(dir, 'src', 'stale.txt'), 'old run\n');
     writeFileSync(join(dir, 'outside.txt'), 'not ours\n');
     const run = await runStepInProcess(step, ['--url', url(), '--directory', dir, '--subdirectory', 'src']);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(readdirSync(join(dir, 'src')).sort()).toEqual(['.git', 'Containerfile', 'app.txt']);
     expect(readFileSync(join(dir, 'outside.txt'), 'utf8')).toBe('not ours\n');
     expect(await git(join(dir, 'src'), ['rev-list', '--count', 'HEAD'])).toBe('1');
@@ -96,7 +96,7 @@ describe('image-lifecycle git-clone against a real repository', () => {
       '--basic-auth-dir',
       auth,
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.commit).toBe(commits.second);
     const anonymous = await runStepInProcess(step, [
       '--url',
@@ -106,7 +106,7 @@ describe('image-lifecycle git-clone against a real repository', () => {
       '--basic-auth-dir',
       makeTempDir('git-auth-empty'),
     ]);
-    expect(anonymous.code).toBe(0);
+    expect(anonymous).toExitWith(0);
   });
 
   test('a revision the repository does not have fails with exit 1 and one line naming it', async () => {
@@ -118,7 +118,7 @@ describe('image-lifecycle git-clone against a real repository', () => {
       '--revision',
       'no-such-branch',
     ]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(
       run.stderr
         .trim()
@@ -136,7 +136,7 @@ describe('image-lifecycle git-clone against a real repository', () => {
       '--directory',
       dir,
     ]);
-    expect(evil.code).toBe(2);
+    expect(evil).toExitWith(2);
     // As Tekton passes it (two arguments) the flag parser refuses it; joined with "=", the step does.
     expect(
       (await runStepInProcess(step, ['--url', url(), '--directory', dir, '--revision', '--upload-pack=x']))
@@ -149,7 +149,7 @@ describe('image-lifecycle git-clone against a real repository', () => {
       dir,
       '--revision=--upload-pack=x',
     ]);
-    expect(rev.code).toBe(2);
+    expect(rev).toExitWith(2);
     expect(rev.stderr).toContain('--revision "--upload-pack=x" must not start with "-"');
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -161,7 +161,7 @@ describe('image-lifecycle git-clone against a real repository', () => {
       '--directory',
       makeTempDir('git-ws'),
     ]);
-    expect(run.code).toBe(3);
+    expect(run).toExitWith(3);
     expect(run.stderr).not.toContain('s3cr3t-token');
     expect(run.stderr).toContain('https://***@127.0.0.1:1/org/app.git');
   });

@@ -1,11 +1,13 @@
 import { randomInt } from 'node:crypto';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { steps } from '../../../steps/registry.js';
 import { makeBuildahStore } from '../../helpers/buildah-store.js';
 import { runCommand } from '../../helpers/command.js';
 import { buildLocalNodeImage } from '../../helpers/node-base-image.js';
 import { startRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { createSeeder } from '../../helpers/seed.js';
+import { makeTempDir } from '../../helpers/temp-dirs.js';
 
 // Builds the inspect step's image for real from images/Containerfile through images/build-images.sh, on a Node
 // base assembled from this machine (nothing pulled), and runs it the way OpenShift does: an arbitrary UID in
@@ -137,6 +139,19 @@ test('the step inspects an image in a real registry from inside the image and wr
   expect(digestResult.trim()).toBe(pushed.digest);
 });
 
+test('every step of the CLI starts as a random UID in group 0, the way the restricted SCC of OpenShift runs it', async () => {
+  // One image build is enough: the CLI bundle runs in the same runtime, as any UID OpenShift picks. Built here
+  // into a directory of the test's own, so a `make build` running meanwhile cannot swap chunks under the copy.
+  const cli = makeTempDir('il-cli-bundle');
+  await runCommand(process.execPath, ['build.mjs', '--outdir', cli], { cwd: REPO_ROOT });
+  await store.run(['copy', container, cli, '/opt/cli/']);
+  const user = `${randomInt(1_000_000_000, 1_001_000_000)}:0`;
+  for (const name of Object.keys(steps)) {
+    const help = await runInImage(['node', '/opt/cli/image-lifecycle.mjs', name, '--help'], user);
+    expect(help).toMatch(new RegExp(`^Usage: image-lifecycle ${name} \\[flags\\]`));
+  }
+});
+
 test('running the step writes nothing outside /tmp: the root filesystem could be read-only', async () => {
   const root = (await store.run(['mount', container])).stdout.trim();
   try {
@@ -144,13 +159,24 @@ test('running the step writes nothing outside /tmp: the root filesystem could be
     const user = `${randomInt(1_000_000_000, 1_001_000_000)}:0`;
     await runInImage(['image-lifecycle', 'inspect', '--help'], user);
     await runInImage(
-      ['image-lifecycle', 'inspect', '--image', `${registry.host}/team/app:v1`, '--results-dir', '/tmp/results-ro'],
+      [
+        'image-lifecycle',
+        'inspect',
+        '--image',
+        `${registry.host}/team/app:v1`,
+        '--results-dir',
+        '/tmp/results-ro',
+      ],
       user,
     );
     const after = rootfsListing(root);
-    const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p));
+    const changed = [...new Set([...before.keys(), ...after.keys()])].filter(
+      (p) => before.get(p) !== after.get(p),
+    );
     // buildah itself bind-mounts these into the container for every run; the step does not write them.
-    expect(changed.filter((p) => !['/etc/hosts', '/etc/resolv.conf', '/etc/hostname'].includes(p))).toEqual([]);
+    expect(changed.filter((p) => !['/etc/hosts', '/etc/resolv.conf', '/etc/hostname'].includes(p))).toEqual(
+      [],
+    );
   } finally {
     await store.run(['umount', container]);
   }

@@ -80,7 +80,7 @@ describe('metrics step against a real Pushgateway', () => {
       }),
     ]);
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results).toEqual({
       METRICS_STATUS: 'pushed',
       METRICS_GROUP:
@@ -129,7 +129,7 @@ describe('metrics step against a real Pushgateway', () => {
       '--finished-at',
       '2025-01-05T10:00:00Z',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.METRICS_SERIES).toBe('5');
     expect(await groupLines()).toEqual(
       [
@@ -157,7 +157,7 @@ describe('metrics step against a real Pushgateway', () => {
       '--finished-at',
       '1736000000',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const lines = (await gateway.scrape())
       .split('\n')
       .filter((l) => l.startsWith('image_lifecycle_pipeline_last_run_timestamp_seconds{'));
@@ -201,13 +201,13 @@ describe('metrics step against a real Pushgateway', () => {
       '0',
     ];
     const soft = await runStepInProcess(step, down);
-    expect(soft.code).toBe(0);
+    expect(soft).toExitWith(0);
     expect(soft.results.METRICS_STATUS).toBe('failed');
     expect(soft.stderr).toMatch(
       /^WARN: metrics push to the Pushgateway failed; the pipeline goes on because --fail-on-error is false: Pushgateway unreachable: .*ECONNREFUSED/,
     );
     const hard = await runStepInProcess(step, [...down, '--fail-on-error', 'true']);
-    expect(hard.code).toBe(3);
+    expect(hard).toExitWith(3);
   });
 
   test('--dry-run prints the exposition and pushes nothing', async () => {
@@ -226,7 +226,7 @@ describe('metrics step against a real Pushgateway', () => {
       '1736000000',
       '--dry-run',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.stdout).toContain(
       'PUT /metrics/job/image-lifecycle/pipeline/dry/application/a/environment/e\n\n# HELP image_lifecycle_pipeline_last_run_success',
     );
@@ -241,7 +241,7 @@ describe('metrics step against a real Pushgateway', () => {
       '--status',
       'Succeeded',
     ]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr.trim()).toBe(
       'ERROR: metrics: --pushgateway-url must be an http(s) URL, not pushgateway:',
     );
@@ -275,7 +275,7 @@ describe('behind an authenticating proxy', () => {
         ['GET', 'Bearer canaryPushToken-7f3e9a'],
         ['PUT', 'Bearer canaryPushToken-7f3e9a'],
       ]);
-      expect(run.code).toBe(0);
+      expect(run).toExitWith(0);
       expect(run.stderr).toContain('Pushgateway answered HTTP 401: bad token in Bearer');
       expect([run.stdout, run.stderr, ...Object.values(run.results)].join('\n')).not.toContain(
         'canaryPushToken',
@@ -297,7 +297,7 @@ describe('behind an authenticating proxy', () => {
       '--finished-at',
       '1736100000',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.METRICS_STATUS).toBe('pushed');
     expect(run.stderr).toBe(`no bearer token at ${join(files, 'absent')}; pushing without one\n`);
   });

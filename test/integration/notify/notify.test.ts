@@ -82,7 +82,7 @@ function only(r: WebhookReceiver) {
 describe('each target gets its exact payload', () => {
   test('Slack: Block Kit blocks and a text fallback', async () => {
     const run = await notify('slack', '/services/T1/B1/abc');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results).toEqual({ NOTIFY_STATUS: 'sent', NOTIFY_ID: `${UID}.slack` });
     const request = only(receiver);
     expect(request.path).toBe('/services/T1/B1/abc');
@@ -130,7 +130,7 @@ describe('each target gets its exact payload', () => {
 
   test('Teams: an Adaptive Card in the Workflows message envelope', async () => {
     const run = await notify('teams', '/workflows/trigger?sig=abc');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const request = only(receiver);
     expect(request.path).toBe('/workflows/trigger?sig=abc');
     const body = JSON.parse(request.body);
@@ -167,7 +167,7 @@ describe('each target gets its exact payload', () => {
 
   test('generic webhook: the run as JSON, with an Idempotency-Key', async () => {
     const run = await notify('webhook', '/hooks/pipeline');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const request = only(receiver);
     expect(request.headers['idempotency-key']).toBe(`${UID}.webhook`);
     expect(JSON.parse(request.body)).toEqual({
@@ -203,7 +203,7 @@ describe('each target gets its exact payload', () => {
 
   test('CloudEvents binary mode: ce-* headers and the data as body', async () => {
     const run = await notify('cloudevents', '/broker/default');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const request = only(receiver);
     expect(request.headers).toMatchObject({
       'content-type': 'application/json',
@@ -219,7 +219,7 @@ describe('each target gets its exact payload', () => {
 
   test('CloudEvents structured mode: one application/cloudevents+json document', async () => {
     const run = await notify('cloudevents', '/broker/default', ['--cloudevents-mode', 'structured']);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const request = only(receiver);
     expect(request.headers['content-type']).toBe('application/cloudevents+json; charset=utf-8');
     expect(Object.keys(request.headers).filter((h) => h.startsWith('ce-'))).toEqual([]);
@@ -249,7 +249,7 @@ describe('delivery', () => {
       n === 0 ? { status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' } : { status: 200 },
     );
     const run = await notify('webhook', '/hooks/pipeline');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.NOTIFY_STATUS).toBe('sent');
     expect(receiver.requests).toHaveLength(2);
     const [first, second] = receiver.requests;
@@ -262,7 +262,7 @@ describe('delivery', () => {
   test('a permanent 404 is not retried: a warning, exit 0 and NOTIFY_STATUS=failed', async () => {
     receiver.reset(() => ({ status: 404, body: 'no_service' }));
     const run = await notify('slack', '/services/T1/B1/gone');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(receiver.requests).toHaveLength(1);
     expect(run.results.NOTIFY_STATUS).toBe('failed');
     expect(run.stderr.trim()).toBe(
@@ -275,7 +275,7 @@ describe('delivery', () => {
   test('with --fail-on-error true the same 404 fails the step with exit 2 and one error line', async () => {
     receiver.reset(() => ({ status: 404, body: 'no_service' }));
     const run = await notify('slack', '/services/T1/B1/gone', ['--fail-on-error', 'true']);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr.trim().split('\n')).toEqual([
       'ERROR: Slack webhook answered HTTP 404: no_service (permanent; check the URL and the payload the target expects)',
     ]);
@@ -284,7 +284,7 @@ describe('delivery', () => {
   test('5xx that outlasts the retries: exit 3 with --fail-on-error, bounded attempts', async () => {
     receiver.reset(() => ({ status: 503, body: 'busy' }));
     const run = await notify('teams', '/wf', ['--fail-on-error', 'true', '--retries', '1']);
-    expect(run.code).toBe(3);
+    expect(run).toExitWith(3);
     expect(receiver.requests).toHaveLength(2);
     expect(run.stderr).toMatch(
       /ERROR: Teams Workflows webhook answered HTTP 503: busy \(gave up after 2 attempts\)$/m,
@@ -294,7 +294,7 @@ describe('delivery', () => {
   test('a Retry-After beyond the cap ends the delivery instead of stalling the pipeline', async () => {
     receiver.reset(() => ({ status: 429, headers: { 'retry-after': '3600' } }));
     const run = await notify('webhook', '/hooks/pipeline', ['--max-retry-after-seconds', '5']);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(receiver.requests).toHaveLength(1);
     expect(run.stderr).toMatch(/it asked to wait 3600s, more than the 5s this step waits/);
   });
@@ -303,10 +303,10 @@ describe('delivery', () => {
     const missing = join(secrets, 'not-mounted');
     const args = ['--target', 'slack', '--webhook-url-file', missing, ...runFlags];
     const soft = await runStepInProcess(step, args);
-    expect(soft.code).toBe(0);
+    expect(soft).toExitWith(0);
     expect(soft.stderr).toContain(`--webhook-url-file ${missing}: no such file (is the Secret mounted?)`);
     const hard = await runStepInProcess(step, [...args, '--fail-on-error', 'true']);
-    expect(hard.code).toBe(2);
+    expect(hard).toExitWith(2);
     expect(hard.stderr.trim()).toBe(
       `ERROR: notify: --webhook-url-file ${missing}: no such file (is the Secret mounted?)`,
     );
@@ -326,7 +326,7 @@ describe('delivery', () => {
       '--notify-on',
       'failure',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.NOTIFY_STATUS).toBe('skipped');
     expect(receiver.requests).toHaveLength(0);
   });
@@ -340,7 +340,7 @@ describe('delivery', () => {
       '--status',
       'Failed',
     ]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr.trim()).toBe(
       'ERROR: notify: --target must be one of slack, teams, webhook, cloudevents, got "pager"',
     );
@@ -363,7 +363,7 @@ describe('the webhook URL is a secret', () => {
       'true',
     ]);
     expect(receiver.requests).toHaveLength(2);
-    expect(json.code).toBe(2);
+    expect(json).toExitWith(2);
     expect(text.stderr).toContain('webhook answered HTTP 404');
     expect(leaks(text)).toEqual([]);
     expect(leaks(json)).toEqual([]);
@@ -382,7 +382,7 @@ describe('the webhook URL is a secret', () => {
         'TEST_CANARY_WEBHOOK',
         ...runFlags,
       ]);
-      expect(ok.code).toBe(0);
+      expect(ok).toExitWith(0);
       expect(receiver.requests).toHaveLength(2);
       expect(leaks(ok)).toEqual([]);
 
@@ -399,7 +399,7 @@ describe('the webhook URL is a secret', () => {
         'json',
         ...runFlags,
       ]);
-      expect(down.code).toBe(0);
+      expect(down).toExitWith(0);
       expect(down.stderr).toMatch(/Slack webhook unreachable: .*ECONNREFUSED.*gave up after 2 attempts/);
       expect(leaks(down)).toEqual([]);
     } finally {

@@ -88,7 +88,7 @@ afterAll(async () => {
 
 test('every task runs and the run succeeds (DRY_RUN defaults to "true")', () => {
   expect(run.log).not.toMatch(/\] ERROR/);
-  expect(run.code).toBe(0);
+  expect(run).toExitWith(0);
   expect(statuses(run.record)).toEqual({
     health: 'Succeeded',
     backup: 'Succeeded',

@@ -68,12 +68,12 @@ describe('promote', () => {
     const v2 = await release('shop/app', 'v2', ['1.1.0']);
 
     const first = await run('shop/app', v1.digest);
-    expect(first.code).toBe(0);
+    expect(first).toExitWith(0);
     expect(first.results).toMatchObject({ PROMOTED_DIGEST: v1.digest, PREVIOUS_DIGEST: '' });
     expect(await digestOf('shop/app:prod')).toBe(v1.digest);
 
     const second = await run('shop/app', v2.digest, '--output', 'json');
-    expect(second.code).toBe(0);
+    expect(second).toExitWith(0);
     expect(second.results).toMatchObject({ PROMOTED_DIGEST: v2.digest, PREVIOUS_DIGEST: v1.digest });
     expect(JSON.parse(second.stdout)).toMatchObject({
       environment: 'prod',
@@ -108,7 +108,7 @@ describe('promote', () => {
   test('promoting the image already there changes nothing and records nothing', async () => {
     const v1 = await release('same/app', 'v1', ['2.0.0', 'prod']);
     const result = await run('same/app', v1.digest);
-    expect(result.code).toBe(0);
+    expect(result).toExitWith(0);
     expect(result.results).toMatchObject({
       PROMOTED_DIGEST: v1.digest,
       PREVIOUS_DIGEST: v1.digest,
@@ -121,7 +121,7 @@ describe('promote', () => {
     const released = await release('gate/app', 'v1', ['1.0.0', 'prod']);
     const build = await release('gate/app', 'build', ['sha-1234567', 'main']);
     const result = await run('gate/app', build.digest);
-    expect(result.code).toBe(1);
+    expect(result).toExitWith(1);
     expect(result.stderr).toMatch(/carries no semver version tag/);
     expect(await digestOf('gate/app:prod')).toBe(released.digest);
   });
@@ -129,7 +129,7 @@ describe('promote', () => {
   test('a digest that does not exist is not promoted', async () => {
     await release('gate/missing', 'v1', ['1.0.0']);
     const result = await run('gate/missing', `sha256:${'e'.repeat(64)}`);
-    expect(result.code).toBe(1);
+    expect(result).toExitWith(1);
     expect(result.stderr).toMatch(/does not exist/);
   });
 
@@ -147,25 +147,25 @@ describe('promote', () => {
       });
 
     const unscanned = await run('scan/app', image.digest, '--require-scan', 'true');
-    expect(unscanned.code).toBe(1);
+    expect(unscanned).toExitWith(1);
     expect(unscanned.stderr).toMatch(/has no scan report/);
 
     await attach('fail', '2025-01-01T00:00:00Z');
     const failed = await run('scan/app', image.digest, '--require-scan', 'true');
-    expect(failed.code).toBe(1);
+    expect(failed).toExitWith(1);
     expect(failed.stderr).toMatch(/says "fail"/);
     expect(await digestOf('scan/app:prod')).toBeUndefined();
 
     await attach('pass', '2025-01-02T00:00:00Z');
     const passed = await run('scan/app', image.digest, '--require-scan', 'true');
-    expect(passed.code).toBe(0);
+    expect(passed).toExitWith(0);
     expect(await digestOf('scan/app:prod')).toBe(image.digest);
   });
 
   test('--dry-run checks everything and moves nothing', async () => {
     const image = await release('dry/app', 'v1', ['1.0.0']);
     const result = await run('dry/app', image.digest, '--dry-run');
-    expect(result.code).toBe(0);
+    expect(result).toExitWith(0);
     expect(result.stdout).toMatch(/would move to/);
     expect(await digestOf('dry/app:prod')).toBeUndefined();
   });
@@ -178,7 +178,7 @@ describe('promote', () => {
     ],
   ])('bad input %j exits 2', async (argv, message) => {
     const result = await runStepInProcess(promote, argv);
-    expect(result.code).toBe(2);
+    expect(result).toExitWith(2);
     expect(result.stderr).toMatch(message);
   });
 });

@@ -118,7 +118,7 @@ describe('registry-health against the real registry', () => {
       healthArgs(registry.host, ['--pushgateway-url', gateway.url, '--report-file', report]),
     );
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const total = bytesOf(appObjects, otherObjects);
     expect(total).toBeLessThan(bytesOf(appObjects) + bytesOf(otherObjects));
     expect(run.results).toMatchObject({
@@ -170,7 +170,7 @@ describe('registry-health against the real registry', () => {
     const before = bytesOf(appObjects, otherObjects);
     const after = bytesOf(appObjects, otherObjects, objectsOf(imageC));
     const run = await runStepInProcess(step, healthArgs(registry.host, ['--pushgateway-url', gateway.url]));
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.STORAGE_BYTES).toBe(String(after));
     expect(run.results.STORAGE_GROWTH).toBe(`+${((after / before - 1) * 100).toFixed(1)}%`);
   });
@@ -189,7 +189,7 @@ describe('registry-health through the fault proxy', () => {
       '--pushgateway-url',
       gateway.url,
     ]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.results.HEALTHY).toBe('false');
     expect(run.results.HEALTH_SUMMARY).toMatch(
       /^unhealthy: latency: \/v2\/ p95 (2[5-9]\d|[3-9]\d\d) ms is over 200 ms;/,
@@ -203,7 +203,7 @@ describe('registry-health through the fault proxy', () => {
   test('a single 503 is retried by the client: still healthy', async () => {
     proxy.setPlan({ script: ['503'] });
     const run = await runStepInProcess(step, healthArgs(proxy.host, ['--storage-repository', '']));
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.HEALTHY).toBe('true');
     expect(proxy.counts().faults['503']).toBe(1);
   });
@@ -211,7 +211,7 @@ describe('registry-health through the fault proxy', () => {
   test('a persistent 503 is unhealthy with the reason, exit 1, and later checks are skipped', async () => {
     proxy.setPlan({ script: () => 'persistent503' });
     const run = await runStepInProcess(step, healthArgs(proxy.host, ['--output', 'json']));
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.results.HEALTHY).toBe('false');
     expect(run.results.HEALTH_SUMMARY).toMatch(/^unhealthy: ping: .*503.*gave up after retries/);
     expect(JSON.parse(run.stdout).checks.map((c: { name: string }) => c.name)).toEqual(['ping']);
@@ -234,7 +234,7 @@ describe('registry-health auth and input', () => {
         '--docker-config',
         dir,
       ]);
-      expect(run.code).toBe(1);
+      expect(run).toExitWith(1);
       expect(run.results.HEALTH_SUMMARY).toMatch(/^unhealthy: ping: .*unauthorized/);
       expect(run.stdout + run.stderr).not.toContain('not-the-password');
     } finally {
@@ -257,7 +257,7 @@ describe('registry-health auth and input', () => {
     ],
   ])('%j is exit 2 with one line', async (args, line) => {
     const run = await runStepInProcess(step, args);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr.trim()).toBe(line);
   });
 });

@@ -140,7 +140,7 @@ onOpenShift('retention of image stream tags', () => {
     ];
     const planned = await runStepInProcess(step, [...args, '--plan-file', planFile]);
     expect(planned.stderr).not.toMatch(/ERROR/);
-    expect(planned.code).toBe(0);
+    expect(planned).toExitWith(0);
     const plan = JSON.parse(planned.stdout) as Plan;
     expect(
       plan.decisions.filter((x) => x.action !== 'keep').map((x) => [x.repository, x.tag, x.action]),
@@ -165,7 +165,7 @@ onOpenShift('retention of image stream tags', () => {
     });
     const applied = await runStepInProcess(step, [...args, '--apply-plan', planFile, '--apply']);
     expect(applied.stderr).not.toMatch(/ERROR/);
-    expect(applied.code).toBe(0);
+    expect(applied).toExitWith(0);
     const done = JSON.parse(applied.stdout) as Plan;
     expect(done.summary).toEqual(
       expect.objectContaining({ tagsDeleted: 1, skipped: 1, manifestsDeleted: 0 }),
@@ -204,7 +204,7 @@ onOpenShift('retention of image stream tags', () => {
       cluster.namespace,
       '--apply',
     ]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toMatch(/forbidden: cannot delete imagestreamtags\.image\.openshift\.io in namespace/);
     expect(await istags()).toEqual(before);
   });

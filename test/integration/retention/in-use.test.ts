@@ -152,7 +152,7 @@ describe('images in use in the test cluster', () => {
     ];
     const run = await runStepInProcess(step, [...args, '--apply']);
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const plan = JSON.parse(run.stdout) as Plan;
     const byTag = Object.fromEntries(plan.decisions.map((x) => [x.tag, x]));
     expect(byTag['1.0.1']?.action).toBe('keep');
@@ -192,7 +192,7 @@ describe('images in use in the test cluster', () => {
       kubeconfig,
       '--apply',
     ]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toMatch(/forbidden: cannot list deployments\.apps in namespace "kt-[0-9a-f]+"/);
     expect(await tagsNow(seeder, repo)).toEqual(before);
   });

@@ -45,14 +45,14 @@ describe.each(scenarios.map((s) => [s.name, s] as const))('on the real registry:
 
     const dry = await retention(registry.host, policy, scenario.repository);
     expect(dry.stderr).not.toMatch(/ERROR/);
-    expect(dry.code).toBe(0);
+    expect(dry).toExitWith(0);
     const plan = JSON.parse(dry.stdout) as Plan;
     expect(plan.dryRun).toBe(true);
     expect(await tagsNow(seeder, scenario.repository)).toEqual(before);
 
     const applied = await retention(registry.host, policy, scenario.repository, '--apply');
     expect(applied.stderr).not.toMatch(/ERROR/);
-    expect(applied.code).toBe(0);
+    expect(applied).toExitWith(0);
     const done = JSON.parse(applied.stdout) as Plan;
     expect(done.dryRun).toBe(false);
     expect(done.summary.skipped).toBe(0);
@@ -80,7 +80,7 @@ describe('output contract', () => {
     const policy = writePolicy(dir, { repository: repo, policy: 'name: contract\nkeep: {newest: 1}' });
     const planFile = join(dir, 'contract-plan.json');
     const run = await retention(registry.host, policy, repo, '--plan-file', planFile);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const plan = JSON.parse(run.stdout) as Plan;
     expect(JSON.parse(readFileSync(planFile, 'utf8'))).toEqual(plan);
     expect(Object.keys(plan).sort()).toEqual(['decisions', 'dryRun', 'policy', 'summary']);
@@ -134,7 +134,7 @@ describe('output contract', () => {
       '--results-dir',
       join(dir, 'cli-results'),
     ]);
-    expect(out.code).toBe(0);
+    expect(out).toExitWith(0);
     const lines = out.stdout.split('\n');
     expect(lines[0]).toMatch(/^REPOSITORY\s+TAG\s+DIGEST\s+ACTION\s+REASON$/);
     expect(lines[1]).toMatch(
@@ -168,7 +168,7 @@ describe('compare-and-delete between plan and apply', () => {
     expect(stableBefore.digest).toBe(digests[12]);
 
     const applied = await retention(registry.host, policy, repo, '--apply-plan', planFile, '--apply');
-    expect(applied.code).toBe(0);
+    expect(applied).toExitWith(0);
     const done = JSON.parse(applied.stdout) as Plan;
     expect(done.summary.skipped).toBe(1);
     const byTag = Object.fromEntries(done.decisions.map((d) => [d.tag, d]));
@@ -202,7 +202,7 @@ describe('compare-and-delete between plan and apply', () => {
     await push(seeder, repo, '3.0.0', image(repo, 'k9', young()));
     const before = await tagsNow(seeder, repo);
     const checked = await retention(registry.host, policy, repo, '--apply-plan', planFile);
-    expect(checked.code).toBe(0);
+    expect(checked).toExitWith(0);
     const plan = JSON.parse(checked.stdout) as Plan;
     expect(plan.dryRun).toBe(true);
     expect(plan.summary.skipped).toBe(1);
@@ -239,7 +239,7 @@ describe('compare-and-delete between plan and apply', () => {
     const policy = writePolicy(dir, { repository: 'gone/app', policy: 'name: check\nkeep: {newest: 1}' });
     const run = await retention(registry.host, policy, 'gone/app', '--apply-plan', planFile, '--apply');
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const done = JSON.parse(run.stdout) as Plan;
     expect(done.decisions.map((d) => [d.tag, d.action, d.reasons.at(-1)])).toEqual([
       ['0.0.1', 'delete', 'already gone when applied'],
@@ -253,7 +253,7 @@ describe('compare-and-delete between plan and apply', () => {
     const planFile = join(dir, 'check-plan.json');
     const other = writePolicy(dir, { repository: 'other/x', policy: 'name: other\nkeep: {newest: 1}' });
     const run = await retention(registry.host, other, repo, '--apply-plan', planFile, '--apply');
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toMatch(
       /--apply-plan .*check-plan\.json: made with policy "check", but --policy is "other"/,
     );
@@ -276,12 +276,12 @@ describe('a registry that refuses DELETE', () => {
     const before = await tagsNow(ro, scenario.repository);
     const policy = writePolicy(dir, scenario);
     const dry = await retention(readOnly.host, policy, scenario.repository);
-    expect(dry.code).toBe(0);
+    expect(dry).toExitWith(0);
     expect(dry.stderr).toMatch(
       /WARN: 127\.0\.0\.1:\d+ refuses DELETE of manifests .*--apply would stop before deleting anything/,
     );
     const run = await retention(readOnly.host, policy, scenario.repository, '--apply');
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(
       /^ERROR: 127\.0\.0\.1:\d+ refuses to delete manifests .*storage\.delete\.enabled: true.*nothing was deleted$/,
     );
@@ -317,7 +317,7 @@ describe('a run stopped half way', () => {
         '--output',
         'json',
       ]);
-      expect(crashed.code).toBe(3);
+      expect(crashed).toExitWith(3);
       expect(crashed.stderr).toMatch(/stopped after \d+ operations; running again finishes the job/);
       proxy.recover();
       proxy.setPlan(undefined);
@@ -336,7 +336,7 @@ describe('a run stopped half way', () => {
         '--output',
         'json',
       ]);
-      expect(resumed.code).toBe(0);
+      expect(resumed).toExitWith(0);
       expect(await tagsNow(seeder, repo)).toEqual(expected.tags);
       expect(await present(seeder, repo, expected.absent)).toEqual([]);
     } finally {

@@ -27,7 +27,7 @@ test('text output: prefixed step logs, task transitions, a table of outcomes and
     '--name',
     'fail-run',
   ]);
-  expect(r.code).toBe(1);
+  expect(r).toExitWith(1);
   expect(r.stdout).toContain('[gate : decide] gate says no\n');
   expect(r.stdout).toMatch(/^\[gate\] Failed in \S+ \(Failed: "step-decide" exited with code 3\)$/m);
   expect(r.stdout).toMatch(/^TASK +STATUS +DURATION +REASON$/m);
@@ -48,7 +48,7 @@ test('--output json: the run record on stdout, the logs on stderr; a Completed r
     '--param',
     'greeting=hey',
   ]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   const record = JSON.parse(r.stdout);
   expect(record).toMatchObject({
     pipeline: 'semantics',
@@ -75,7 +75,7 @@ test('--dry-run prints the order and each resolved command, and runs nothing', a
     '--param',
     'flags=one,two words',
   ]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   expect(r.stdout).toContain(
     '  1. produce, echo-args, skipped, guarded\n  2. consume, after-skipped, needs-skipped-result\n  3. grandchild\n  finally: report',
   );
@@ -120,7 +120,7 @@ test('--only runs the named tasks alone', async () => {
     '--output',
     'json',
   ]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   expect(
     JSON.parse(r.stdout).tasks.map((t: { name: string; status: string }) => `${t.name}:${t.status}`),
   ).toEqual(['consume:Succeeded', 'produce:Succeeded']);
@@ -130,13 +130,13 @@ test('a Secret from --secret reaches env and volume, and its value is never prin
   const secret = tempDir('cli-secret');
   writeFileSync(join(secret, 'token'), 'tok-s3cr3t-value');
   const r = await run([`${FIXTURES}/secrets.yaml`, '--secret', `creds=${secret}`]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   expect(r.stdout).toContain('[use-secret : print] token from env: ***\n');
   expect(r.stdout).toContain('[use-secret : print] token from file: ***\n');
   expect(r.stdout + r.stderr).not.toContain('tok-s3cr3t-value');
 
   const missing = await run([`${FIXTURES}/secrets.yaml`]);
-  expect(missing.code).toBe(2);
+  expect(missing).toExitWith(2);
   expect(missing.stdout).toContain(
     'key token of secret creds is not there (give it with --secret creds=DIR)',
   );
@@ -144,7 +144,7 @@ test('a Secret from --secret reaches env and volume, and its value is never prin
 
 test('a tool missing on the host fails its task naming tool and step, exit code 2; finally still runs', async () => {
   const r = await run([`${FIXTURES}/host-tools.yaml`]);
-  expect(r.code).toBe(2);
+  expect(r).toExitWith(2);
   expect(r.stdout).toContain(
     'step scanner of task scan runs "il-no-such-scanner", which is not installed on this machine',
   );
@@ -155,7 +155,7 @@ test("--host-tool stands in for a tool the host lacks, with the step's arguments
   const replay = join(tempDir('cli-tool'), 'replay.sh');
   writeFileSync(replay, '#!/bin/sh\necho "replayed: $*"\n', { mode: 0o755 });
   const r = await run([`${FIXTURES}/host-tools.yaml`, '--host-tool', `il-no-such-scanner=${replay}`]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   expect(r.stdout).toContain('[scan : scanner] replayed: image example\n');
 }, 150_000);
 
@@ -168,7 +168,7 @@ test('--local-cluster starts the Kubernetes test API server and hands its KUBECO
     '--output',
     'json',
   ]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   expect(JSON.parse(r.stdout).tasks[0].results).toEqual({ namespace: 'Namespace/team-a' });
   expect(r.stderr).toMatch(/^local cluster at http:\/\/127\.0\.0\.1:\d+ /m);
 }, 150_000);
@@ -186,7 +186,7 @@ test('--work-dir keeps the TaskRun directories: results, scripts, step exit code
     '--only',
     'continue-step',
   ]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   expect(existsSync(join(workDir, 'kept-continue-step', 'results', 'code'))).toBe(true);
   expect(existsSync(join(workDir, 'kept-continue-step', 'steps', 'step-fails', 'exitCode'))).toBe(true);
   expect(r.stdout).toContain(`TaskRun directories: ${workDir}`);
@@ -217,7 +217,7 @@ describe('bad input: one line naming what is wrong, exit code 2, no stack trace'
     ],
   ])('%j', async (args, message) => {
     const r = await run([`${FIXTURES}/inspect.yaml`, ...args]);
-    expect(r.code).toBe(2);
+    expect(r).toExitWith(2);
     expect(r.stderr).toContain(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -225,12 +225,12 @@ describe('bad input: one line naming what is wrong, exit code 2, no stack trace'
 
   test('no pipeline, or one that does not parse', async () => {
     const none = await run([]);
-    expect(none.code).toBe(2);
+    expect(none).toExitWith(2);
     expect(none.stderr).toContain('run: --pipeline is required');
     const broken = join(tempDir('cli-bad'), 'bad.yaml');
     writeFileSync(broken, 'kind: [');
     const bad = await run([broken]);
-    expect(bad.code).toBe(2);
+    expect(bad).toExitWith(2);
     expect(bad.stderr).toMatch(/bad\.yaml: not valid YAML/);
   });
 });

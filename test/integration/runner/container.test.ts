@@ -42,7 +42,7 @@ test('the step runs in its image and its results come back through the mounted r
     '--param',
     `IMAGE_LIFECYCLE_IMAGE=${image}`,
   ]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   const record = JSON.parse(r.stdout);
   expect(record).toMatchObject({
     mode: 'container',
@@ -61,7 +61,7 @@ test('an image that is not in local storage fails its task clearly, and the run 
     '--param',
     'IMAGE_LIFECYCLE_IMAGE=localhost/il-test/absent:1',
   ]);
-  expect(r.code).toBe(2);
+  expect(r).toExitWith(2);
   const inspect = JSON.parse(r.stdout).tasks.find((t: { name: string }) => t.name === 'inspect');
   expect(inspect).toMatchObject({ status: 'Failed', reason: 'ImageNotLocal' });
   expect(inspect.message).toBe(

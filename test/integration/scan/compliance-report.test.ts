@@ -111,7 +111,7 @@ describe('compliance-report against a real registry', () => {
   it("finds each image's latest scan report by digest and reports every image, scanned or not", async () => {
     const run = await report(['--output', 'json']);
     expect(run.stderr).not.toMatch(/ERROR|WARN/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const out = JSON.parse(run.stdout);
     const byDigest = Object.fromEntries(out.images.map((i: { digest: string }) => [i.digest, i]));
     expect(Object.keys(byDigest).sort()).toEqual(
@@ -172,14 +172,14 @@ describe('compliance-report against a real registry', () => {
 
   it('fails with exit 1 when asked and a production image is non-compliant or unscanned', async () => {
     const run = await report(['--fail-on-noncompliant', 'true']);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(run.stdout).toContain('| Repository | Tags | Digest |');
   });
 
   it('writes JSON, Markdown and a self-contained HTML page', async () => {
     const dir = join(makeTempDir('compliance-out'), 'out');
     const run = await report(['--output-dir', dir]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     for (const name of ['compliance-report.json', 'compliance-report.md', 'compliance-report.html'])
       expect(existsSync(join(dir, name))).toBe(true);
     const html = readFileSync(join(dir, 'compliance-report.html'), 'utf8');
@@ -225,7 +225,7 @@ describe('compliance-report against a real registry', () => {
       '--docker-config',
       dockerConfig,
     ]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(
       run.stderr
         .trim()

@@ -70,7 +70,7 @@ describe('scan-gate --attach against a real registry', () => {
   it('attaches the evaluated report to the image index, findable by the index digest', async () => {
     const run = await gate(`${registry.host}/shop/api:1.4.2`);
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(1); // blocked, and attached all the same: compliance needs failing reports too
+    expect(run).toExitWith(1); // blocked, and attached all the same: compliance needs failing reports too
     const summary = JSON.parse(run.results.SCAN_SUMMARY!);
     expect(summary.digest).toBe(index.digest);
     expect(summary.report).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -127,7 +127,7 @@ describe('scan-gate --attach against a real registry', () => {
   it('adds a later scan beside the earlier one instead of replacing it', async () => {
     const before = await fallbackIndex(index.digest);
     const run = await gate(`${registry.host}/shop/api:1.4.2`, ['--at', '2025-03-11T08:00:00Z']);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     const after = await fallbackIndex(index.digest);
     expect(after.map((d) => d.digest)).toEqual([
       ...before.map((d) => d.digest),
@@ -138,7 +138,7 @@ describe('scan-gate --attach against a real registry', () => {
   it('attaches to one platform image named by digest', async () => {
     const child = index.children[0]!;
     const run = await gate(`${registry.host}/shop/api@${child.digest}`, ['--output', 'json']);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(JSON.parse(run.results.SCAN_SUMMARY!).digest).toBe(child.digest);
     expect((await fallbackIndex(child.digest)).map((d) => d.artifactType)).toEqual([
       SCAN_REPORT_ARTIFACT_TYPE,
@@ -147,7 +147,7 @@ describe('scan-gate --attach against a real registry', () => {
 
   it('fails with exit 1 and one line when the image does not exist, writing no results', async () => {
     const run = await gate(`${registry.host}/shop/missing:1.0`);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(
       run.stderr
         .trim()

@@ -71,7 +71,7 @@ test('inspect prints the JSON contract and writes its results', async () => {
     '--results-dir',
     results,
   ]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   const out = JSON.parse(r.stdout);
   expect(out).toMatchObject({
     reference: `${plain.host}/demo/app:1.0`,
@@ -98,7 +98,7 @@ test('inspect of an index lists its platforms and reads one with --platform', as
     '--results-dir',
     results,
   ]);
-  expect(r.code).toBe(0);
+  expect(r).toExitWith(0);
   const out = JSON.parse(r.stdout);
   expect(out.platforms).toEqual(['linux/amd64', 'linux/arm64']);
   expect(out.manifestDigest).not.toBe(out.digest);
@@ -112,13 +112,13 @@ test('inspect of an index lists its platforms and reads one with --platform', as
     '--results-dir',
     results,
   ]);
-  expect(missing.code).toBe(1);
+  expect(missing).toExitWith(1);
   expect(missing.stderr).toMatch(/no linux\/s390x image in the index \(has linux\/amd64, linux\/arm64\)/);
 });
 
 test('an unknown repository ends with exit 1 and a clear message', async () => {
   const r = await runCli(['inspect', '--image', `${plain.host}/no/such:1`, '--results-dir', work]);
-  expect(r.code).toBe(1);
+  expect(r).toExitWith(1);
   expect(r.stderr.trim().split('\n')).toHaveLength(1);
   expect(r.stderr).toMatch(/image .*no\/such:1 not found/);
 });
@@ -130,7 +130,7 @@ test('a persistent 503 ends with exit 3 after retries', async () => {
   });
   proxy.setPlan(undefined);
   proxy.recover();
-  expect(r.code).toBe(3);
+  expect(r).toExitWith(3);
   expect(r.stderr).toMatch(/gave up after retries/);
 }, 60_000);
 
@@ -150,13 +150,13 @@ test('credentials from a docker config directory; the password never appears in 
     ],
     { env: { LOG_LEVEL: 'debug' } },
   );
-  expect(ok.code).toBe(0);
+  expect(ok).toExitWith(0);
   const wrong = dockerConfig(basic.host, 'canary', CANARY + '-wrong');
   const denied = await runCli(
     ['inspect', '--image', `${basic.host}/private/app:1`, '--docker-config', wrong, '--results-dir', work],
     { env: { LOG_LEVEL: 'debug', DEBUG: '1' } },
   );
-  expect(denied.code).toBe(1);
+  expect(denied).toExitWith(1);
   expect(denied.stderr).toMatch(/unauthorized/);
   const b64 = Buffer.from(`canary:${CANARY}`).toString('base64');
   for (const text of [ok.stdout, ok.stderr, denied.stdout, denied.stderr]) {
@@ -189,7 +189,7 @@ describe('bad input: one line, exit 2, no stack trace', () => {
     [['--image', 'a/b:1', '--bogus'], /unknown flag --bogus/],
   ])('%j', async (args, message) => {
     const r = await runCli(['inspect', ...args, '--results-dir', work]);
-    expect(r.code).toBe(2);
+    expect(r).toExitWith(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -207,7 +207,7 @@ describe('bad input: one line, exit 2, no stack trace', () => {
       '--results-dir',
       work,
     ]);
-    expect(r.code).toBe(2);
+    expect(r).toExitWith(2);
     expect(r.stderr).toMatch(/docker config .*config.json: cannot read it \(EISDIR\)/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -56,7 +56,7 @@ describe('compute-tags --from-registry', () => {
       '--output',
       'json',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(JSON.parse(run.stdout)).toEqual({
       version: '1.3.0',
       tags: ['1.3.0', '1.3.0-abc123f', '1.3', '1'],
@@ -80,13 +80,13 @@ describe('compute-tags --from-registry', () => {
       '--from-registry',
       `${registry.host}/compute/new`,
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.TAGS).toBe('0.1.0,0.1.0-abc123f,latest');
   });
 
   test('bad input is one line and exit 2', async () => {
     const run = await runStepInProcess(computeTags, ['--ref', 'refs/heads/main', '--sha', 'nothex']);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining('--sha "nothex"')]);
   });
 });
@@ -104,7 +104,7 @@ describe('tag', () => {
     ];
     const requests = await requestsDuring(async () => {
       const run = await runStepInProcess(tag, args);
-      expect(run.code).toBe(0);
+      expect(run).toExitWith(0);
       expect(run.results).toMatchObject({
         IMAGE_DIGEST: a.digest,
         TAGS_CHANGED: '1.2.3,1.2.3-abc123f,1.2,1,latest',
@@ -116,7 +116,7 @@ describe('tag', () => {
 
     const again = await requestsDuring(async () => {
       const run = await runStepInProcess(tag, [...args, '--output', 'json']);
-      expect(run.code).toBe(0);
+      expect(run).toExitWith(0);
       expect(
         (JSON.parse(run.stdout) as { changes: Array<{ action: string }> }).changes.map((c) => c.action),
       ).toEqual(Array(5).fill('unchanged'));
@@ -138,7 +138,7 @@ describe('tag', () => {
         '--immutable-tags',
         '1.2.3',
       ]);
-      expect(run.code).toBe(1);
+      expect(run).toExitWith(1);
       expect(run.stderr).toContain(a.digest);
       expect(run.stderr).toContain(b.digest);
       expect(run.stderr).toMatch(/immutable tag .*1\.2\.3.*nothing was changed/);
@@ -161,7 +161,7 @@ describe('tag', () => {
       '--immutable-tags',
       '1.2.3',
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results.TAGS_CHANGED).toBe('');
   });
 
@@ -177,7 +177,7 @@ describe('tag', () => {
       '--immutable-pattern',
       '[0-9]+\\.[0-9]+\\.[0-9]+',
     ]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(await digestOf('immutable/pattern:3.1.4')).toBe(a.digest);
   });
 
@@ -193,7 +193,7 @@ describe('tag', () => {
       '--immutable-tags-file',
       join(dir, 'IMMUTABLE_TAGS'),
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(await digestOf('files/app:dev')).toBe(a.digest);
   });
 
@@ -207,7 +207,7 @@ describe('tag', () => {
         'x,y',
         '--dry-run',
       ]);
-      expect(run.code).toBe(0);
+      expect(run).toExitWith(0);
       expect(run.stdout).toMatch(/x\s+would create/);
     });
     expect(requests.filter((r) => r.method === 'PUT')).toEqual([]);
@@ -232,7 +232,7 @@ describe('tag', () => {
         '--tags',
         '1.0.0,latest',
       ]);
-      expect(run.code).toBe(0);
+      expect(run).toExitWith(0);
     });
     expect(await digestOf('mount/dst:1.0.0')).toBe(index.digest);
     for (const child of index.children) {
@@ -260,7 +260,7 @@ describe('tag', () => {
       '--tags',
       'a',
     ]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toMatch(/--repository quay\.io\/x\/y: must be on the image's registry/);
   });
 });
@@ -293,7 +293,7 @@ describe('tag on a token-auth registry', () => {
       '--docker-config',
       config,
     ]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     const requests = (await secured.settledAccessLog())
       .slice(before)
       .map((l) => parseAccessLine(l)!)

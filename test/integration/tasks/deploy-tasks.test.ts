@@ -67,7 +67,7 @@ test('image-verify, deploy-canary, deploy-rollback and diagnose-pull run with th
     SERVICE_ACCOUNT: 'default',
     PLATFORMS: 'linux/amd64',
   });
-  expect(verify.code).toBe(0);
+  expect(verify).toExitWith(0);
   expect(verify.results).toEqual({
     IMAGE_DIGEST: v2.digest,
     PINNED_IMAGE: `${oci.host}/shop/app@${v2.digest}`,
@@ -84,7 +84,7 @@ test('image-verify, deploy-canary, deploy-rollback and diagnose-pull run with th
     POLL_INTERVAL: '100ms',
   });
   expect(canary.stderr).not.toMatch(/ERROR/);
-  expect(canary.code).toBe(0);
+  expect(canary).toExitWith(0);
   expect(canary.results).toEqual({
     CANARY_RESULT: `promoted: ${verify.results.PINNED_IMAGE}`,
     ANALYSIS_SUMMARY: '',
@@ -95,7 +95,7 @@ test('image-verify, deploy-canary, deploy-rollback and diagnose-pull run with th
   expect(await weightsOf(client, 'shop')).toEqual({ shop: 100, 'shop-canary': 0 });
 
   const rollback = await runTask('deploy-rollback', { DEPLOYMENT: 'shop', RUN_ID: 'pipeline-run-7' });
-  expect(rollback.code).toBe(0);
+  expect(rollback).toExitWith(0);
   expect(Object.keys(rollback.results).sort()).toEqual(['ROLLBACK_RESULT', 'ROLLED_BACK_IMAGES']);
   expect(rollback.results.ROLLBACK_RESULT).toBe(
     'nothing-to-do: the canary of run pipeline-run-7 is Succeeded',
@@ -109,7 +109,7 @@ test('image-verify, deploy-canary, deploy-rollback and diagnose-pull run with th
 
   const reports = makeTempDir('diagnose-reports');
   const diagnose = await runTask('diagnose-pull', { DEPLOYMENT: 'shop' }, { reports });
-  expect(diagnose.code).toBe(0);
+  expect(diagnose).toExitWith(0);
   expect(Object.keys(diagnose.results).sort()).toEqual([
     'DIAGNOSIS',
     'FAILURE_CATEGORY',

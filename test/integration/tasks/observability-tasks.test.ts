@@ -71,6 +71,6 @@ describe.each(cases)('%s, run as Tekton would run it', (file, step, required, ex
       ...dryRun,
     ]);
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
   });
 });

@@ -107,7 +107,7 @@ describe('verify with the ServiceAccount the workload runs as', () => {
       'json',
     );
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results).toEqual({
       IMAGE_DIGEST: image.digest,
       PINNED_IMAGE: `${registry.host}/shop/web@${image.digest}`,
@@ -127,14 +127,14 @@ describe('verify with the ServiceAccount the workload runs as', () => {
 
   test('a missing tag: exit 1 naming the tag and repository, and no results', async () => {
     const run = await verify('--image', `${registry.host}/shop/web:v9`, '--service-account', 'deployer');
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(lastError(run.stderr)).toBe(`ERROR: tag "v9" not found in ${registry.host}/shop/web`);
     expect(run.results).toEqual({});
   });
 
   test("wrong credentials in the ServiceAccount's pull secret: exit 1 naming the secret, the password never printed", async () => {
     const run = await verify('--image', `${registry.host}/shop/web:v1`, '--service-account', 'misconfigured');
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(lastError(run.stderr)).toMatch(
       new RegExp(
         `^ERROR: unauthorized: ${registry.host.replace(/\./g, '\\.')} refused the credentials of pull secret "wrong-pull" of ServiceAccount "misconfigured" for ${registry.host.replace(/\./g, '\\.')}/shop/web: `,
@@ -145,7 +145,7 @@ describe('verify with the ServiceAccount the workload runs as', () => {
 
   test('no secret with credentials for the registry: exit 1 saying which secrets there are and which are missing', async () => {
     const run = await verify('--image', `${registry.host}/shop/web:v1`, '--service-account', 'no-secrets');
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(lastError(run.stderr)).toContain(
       `ERROR: unauthorized: ${registry.host} refused no credentials: no pull secret of ServiceAccount "no-secrets" has any for ${registry.host} (secrets with credentials for other registries: quay-only; missing: gone)`,
     );
@@ -156,7 +156,7 @@ describe('verify with the ServiceAccount the workload runs as', () => {
 
   test('a ServiceAccount that does not exist is a usage error', async () => {
     const run = await verify('--image', `${registry.host}/shop/web:v1`, '--service-account', 'nobody');
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(lastError(run.stderr)).toMatch(
       /^ERROR: get serviceaccounts "nobody" in namespace "kt-[0-9a-f]+": not found/,
     );
@@ -189,7 +189,7 @@ describe('platforms and integrity', () => {
       '--verify-config',
       'true',
     );
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(run.results).toEqual({
       IMAGE_DIGEST: index.digest,
       PINNED_IMAGE: `${registry.host}/shop/multi@${index.digest}`,
@@ -208,7 +208,7 @@ describe('platforms and integrity', () => {
       '--platform',
       'linux/arm64',
     );
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(lastError(run.stderr)).toBe(
       `ERROR: platform linux/arm64 missing from ${registry.host}/shop/multi@${index.digest} (it has linux/amd64, linux/s390x)`,
     );
@@ -223,7 +223,7 @@ describe('platforms and integrity', () => {
       '--platform',
       'linux/arm64',
     );
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(lastError(run.stderr)).toBe(
       `ERROR: platform linux/arm64 missing: ${registry.host}/shop/web@${image.digest} is a single-platform image for linux/amd64`,
     );
@@ -242,7 +242,7 @@ describe('platforms and integrity', () => {
     });
     expect(res.status).toBe(202);
     const run = await verify('--image', `${registry.host}/shop/broken:v1`, '--docker-config', config());
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(lastError(run.stderr)).toBe(
       `ERROR: layer 2 of 2 of linux/amd64 (${layer}) of ${registry.host}/shop/broken is missing from the registry`,
     );
@@ -251,7 +251,7 @@ describe('platforms and integrity', () => {
   test('a signature and a passing scan report are required only when asked, and found as referrers', async () => {
     const ref = `${registry.host}/shop/web:v1`;
     const unsigned = await verify('--image', ref, '--docker-config', config(), '--require-signature', 'true');
-    expect(unsigned.code).toBe(1);
+    expect(unsigned).toExitWith(1);
     expect(lastError(unsigned.stderr)).toMatch(
       /^ERROR: .*@sha256:[0-9a-f]{64} has no signature \(no application\/vnd\.dev\.cosign\.artifact\.sig\.v1\+json/,
     );
@@ -272,7 +272,7 @@ describe('platforms and integrity', () => {
       '--require-scan',
       'true',
     );
-    expect(unscanned.code).toBe(1);
+    expect(unscanned).toExitWith(1);
     expect(lastError(unscanned.stderr)).toBe(
       `ERROR: ${registry.host}/shop/web@${image.digest} has no scan report (application/vnd.image-lifecycle.scan-report.v1+json); run image-scan on it before deploying`,
     );
@@ -298,7 +298,7 @@ describe('platforms and integrity', () => {
       '--output',
       'json',
     );
-    expect(ok.code).toBe(0);
+    expect(ok).toExitWith(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({
       signature: `application/vnd.dev.cosign.artifact.sig.v1+json ${sig.digest}`,
       scanReport: expect.stringMatching(/^sha256:/),
@@ -314,9 +314,9 @@ describe('platforms and integrity', () => {
       '--docker-config',
       config(),
     );
-    expect(both.code).toBe(2);
+    expect(both).toExitWith(2);
     const platform = await verify('--image', `${registry.host}/shop/web:v1`, '--platform', 'amd64');
-    expect(platform.code).toBe(2);
+    expect(platform).toExitWith(2);
     expect(lastError(platform.stderr)).toBe(
       'ERROR: --platform "amd64" is not os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8',
     );

@@ -72,7 +72,7 @@ test.each([
   [[...B, '--verify', '--inventory', 'a:b'], /--inventory: invalid inventory name "a:b"/],
 ])('backup %j exits 2 with one line', async (argv, message) => {
   const run = await runStepInProcess(backup, argv);
-  expect(run.code).toBe(2);
+  expect(run).toExitWith(2);
   expectOneErrorLine(run.stderr, message);
 });
 
@@ -96,6 +96,6 @@ test.each([
   [[...R, '--inventory', '.bad'], /--inventory: invalid inventory name/],
 ])('restore %j exits 2 with one line', async (argv, message) => {
   const run = await runStepInProcess(restore, argv);
-  expect(run.code).toBe(2);
+  expect(run).toExitWith(2);
   expectOneErrorLine(run.stderr, message);
 });

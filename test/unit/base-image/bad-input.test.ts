@@ -43,7 +43,7 @@ test.each([
   [[...IMG, '--concurrency', 'many'], /--concurrency must be a whole number/],
 ])('%j exits 2 with one line naming the input', async (argv, message) => {
   const run = await runStepInProcess(step, argv);
-  expect(run.code).toBe(2);
+  expect(run).toExitWith(2);
   expect(run.stderr.trim().split('\n')).toHaveLength(1);
   expect(run.stderr).toMatch(message);
 });

@@ -3,10 +3,10 @@ import yaml from 'js-yaml';
 import { loadYaml, loadYamlAll, parseJson } from '../../../steps/lib/config/load.js';
 import { billionLaughs } from '../../hardening/documents.js';
 
-
 describe('loadYaml', () => {
   test('loads ordinary YAML, anchors and merge keys included', () => {
-    const text = 'base: &base {image: app, replicas: 2}\nprod:\n  <<: *base\n  replicas: 5\nlist: [*base, *base]\n';
+    const text =
+      'base: &base {image: app, replicas: 2}\nprod:\n  <<: *base\n  replicas: 5\nlist: [*base, *base]\n';
     expect(loadYaml(text)).toEqual({
       base: { image: 'app', replicas: 2 },
       prod: { image: 'app', replicas: 5 },
@@ -27,7 +27,9 @@ describe('loadYaml', () => {
     }
     expect(Date.now() - started).toBeLessThan(1000);
     expect(error).toBeInstanceOf(yaml.YAMLException);
-    expect((error as yaml.YAMLException).reason).toMatch(/^aliases expand to more than \d+ nodes \(an alias bomb\?\)/);
+    expect((error as yaml.YAMLException).reason).toMatch(
+      /^aliases expand to more than \d+ nodes \(an alias bomb\?\)/,
+    );
     expect((error as yaml.YAMLException).mark.line).toBe(1);
     expect((error as Error).message.split('\n')).toHaveLength(1);
   });
@@ -37,7 +39,9 @@ describe('loadYaml', () => {
   });
 
   test('refuses a __proto__ key', () => {
-    expect(() => loadYaml('x: 1\n__proto__: {polluted: true}\n')).toThrow(/"__proto__" is not allowed \(2:1\)/);
+    expect(() => loadYaml('x: 1\n__proto__: {polluted: true}\n')).toThrow(
+      /"__proto__" is not allowed \(2:1\)/,
+    );
   });
 
   test('keeps js-yaml errors for syntax and duplicate keys, and honours the schema', () => {

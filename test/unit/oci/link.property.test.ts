@@ -27,7 +27,11 @@ describe('nextLink properties', () => {
     fc.assert(
       fc.property(header, ({ before, next, nextParam, quoted, after, spaces }) => {
         const other = ([t, r, p, q]: [string, string, string, boolean]) => `<${t}>;${spaces}${rel(r, q)}${p}`;
-        const links = [...before.map(other), `<${next}>${spaces};${spaces}${rel('next', quoted)}${nextParam}`, ...after.map(other)];
+        const links = [
+          ...before.map(other),
+          `<${next}>${spaces};${spaces}${rel('next', quoted)}${nextParam}`,
+          ...after.map(other),
+        ];
         expect(nextLink(links.join(`,${spaces}`), BASE)).toBe(new URL(next, BASE).toString());
       }),
       { numRuns: 2000 },
@@ -44,16 +48,45 @@ describe('nextLink properties', () => {
   });
 
   test('a next link that is no URL is an infrastructure failure in one line, not a crash nor a silently short listing', () => {
-    for (const header of ['<http://[>; rel="next"', '<http://a b>; rel=next', '<http://x:99999/>; rel=next']) {
+    for (const header of [
+      '<http://[>; rel="next"',
+      '<http://a b>; rel=next',
+      '<http://x:99999/>; rel=next',
+    ]) {
       expect(() => nextLink(header, BASE)).toThrow(InfraError);
-      expect(() => nextLink(header, BASE)).toThrow(/^the registry sent a Link header whose next page ".*" is not a URL$/);
+      expect(() => nextLink(header, BASE)).toThrow(
+        /^the registry sent a Link header whose next page ".*" is not a URL$/,
+      );
     }
   });
 
   test('whatever the registry sends, the answer is a URL, nothing, or that InfraError', () => {
     const junk = fc.oneof(
       fc.string({ maxLength: 200 }),
-      fc.string({ unit: fc.constantFrom('<', '>', ';', ',', '"', '=', ' ', 'r', 'e', 'l', 'n', 'x', 't', ':', '/', '[', '%', 'h', 'p'), maxLength: 80 }),
+      fc.string({
+        unit: fc.constantFrom(
+          '<',
+          '>',
+          ';',
+          ',',
+          '"',
+          '=',
+          ' ',
+          'r',
+          'e',
+          'l',
+          'n',
+          'x',
+          't',
+          ':',
+          '/',
+          '[',
+          '%',
+          'h',
+          'p',
+        ),
+        maxLength: 80,
+      }),
       fc.string({ maxLength: 40 }).map((t) => `<${t}>; rel="next"`),
     );
     fc.assert(

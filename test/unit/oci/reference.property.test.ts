@@ -11,7 +11,9 @@ const component = fc
   .map(([head, rest]) => head + rest.map(([s, a]) => s + a).join(''));
 const registry = fc.oneof(
   fc.constantFrom('quay.io', 'registry.example.com', 'localhost', '[::1]'),
-  fc.tuple(fc.constantFrom('127.0.0.1', 'localhost', 'r.example.com'), fc.integer({ min: 1, max: 65535 })).map(([h, p]) => `${h}:${p}`),
+  fc
+    .tuple(fc.constantFrom('127.0.0.1', 'localhost', 'r.example.com'), fc.integer({ min: 1, max: 65535 }))
+    .map(([h, p]) => `${h}:${p}`),
 );
 const tagChar = fc.constantFrom(...'abcXYZ019_.-'.split(''));
 const tag = fc
@@ -33,7 +35,12 @@ describe('parseReference properties', () => {
       fc.property(canonical, (parts) => {
         const text = `${parts.registry}/${parts.repository}${parts.tag ? `:${parts.tag}` : ''}${parts.digest ? `@${parts.digest}` : ''}`;
         const ref = parseReference(text);
-        expect([ref.registry, ref.repository, ref.tag, ref.digest]).toEqual([parts.registry, parts.repository, parts.tag, parts.digest]);
+        expect([ref.registry, ref.repository, ref.tag, ref.digest]).toEqual([
+          parts.registry,
+          parts.repository,
+          parts.tag,
+          parts.digest,
+        ]);
         expect(ref.toString()).toBe(text);
       }),
       { numRuns: 1000 },
@@ -60,10 +67,17 @@ describe('parseReference properties', () => {
     const anything = fc.oneof(
       fc.string({ maxLength: 300 }),
       fc.string({ unit: 'binary', maxLength: 100 }),
-      fc.string({ unit: fc.constantFrom('a', 'A', '0', '/', ':', '@', '.', '-', '_', '[', ']', ' ', '$', '('), maxLength: 60 }),
-      canonical.map((p) => `${p.registry}/${p.repository}`).chain((base) =>
-        fc.tuple(fc.nat(base.length), fc.string({ maxLength: 3 })).map(([at, junk]) => base.slice(0, at) + junk + base.slice(at)),
-      ),
+      fc.string({
+        unit: fc.constantFrom('a', 'A', '0', '/', ':', '@', '.', '-', '_', '[', ']', ' ', '$', '('),
+        maxLength: 60,
+      }),
+      canonical
+        .map((p) => `${p.registry}/${p.repository}`)
+        .chain((base) =>
+          fc
+            .tuple(fc.nat(base.length), fc.string({ maxLength: 3 }))
+            .map(([at, junk]) => base.slice(0, at) + junk + base.slice(at)),
+        ),
     );
     fc.assert(
       fc.property(anything, (text) => {

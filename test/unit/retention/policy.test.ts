@@ -119,6 +119,14 @@ describe('retention policy', () => {
     expect(fails(text)).toMatch(message);
   });
 
+  test('a file that is not a policy is refused without printing what is in it', () => {
+    const message = fails('root:$6$salt$not-a-policy-but-a-secret-line');
+    expect(message).toBe('policy.yaml: the document must be a map, got a string of 43 characters');
+    expect(fails('keep: {youngerThan: "a-very-long-value-that-is-not-a-duration"}')).toMatch(
+      /got a string of 40 characters$/,
+    );
+  });
+
   test('repository selection: include globs minus exclude globs; * spans path segments', () => {
     const policy = parseRetentionPolicy(
       'keep: {newest: 1}\nrepositories: {include: ["team-a/*", "base"], exclude: ["team-a/keep-*"]}',

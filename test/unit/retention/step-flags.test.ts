@@ -41,7 +41,7 @@ describe('retention step input', () => {
     ],
   ])('%j: one line, exit 2', async (args, message) => {
     const run = await runStepInProcess(step, ['--policy', policy, ...args]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toBe(`ERROR: ${message}\n`);
   });
 
@@ -58,7 +58,7 @@ describe('retention step input', () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'keep: {newest: -1}\n');
     const invalid = await runStepInProcess(step, ['--policy', bad, '--registry', 'r.example.com']);
-    expect(invalid.code).toBe(2);
+    expect(invalid).toExitWith(2);
     expect(invalid.stderr).toBe(
       `ERROR: ${bad}: keep.newest must be a whole number from 1 to 100000, got number -1\n`,
     );
@@ -75,7 +75,7 @@ describe('retention step input', () => {
       '--kubeconfig',
       join(dir, 'no-kubeconfig'),
     ]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr).toBe(`ERROR: --kubeconfig "${join(dir, 'no-kubeconfig')}" does not exist\n`);
   });
 });

@@ -153,7 +153,7 @@ describe('plan files', () => {
 
   test.each([
     ['missing.json', undefined, /^--apply-plan .*missing\.json cannot be read \(ENOENT\)$/],
-    ['bad.json', '{', /^--apply-plan .*bad\.json: not valid JSON/],
+    ['bad.json', '{', /^--apply-plan .*bad\.json: not valid JSON; give a plan written by --plan-file$/],
     ['empty.json', {}, /: not a retention plan \(no "decisions" list\)$/],
     ['other.json', { ...valid, policy: 'other' }, /: made with policy "other", but --policy is "adr"$/],
     [

@@ -20,7 +20,7 @@ const shop = ['--policy', f('policy.yaml'), '--image', 'registry.example.com/sho
 describe('scan-gate verdicts', () => {
   it('passes a clean scan with exit 0 and SUCCESS results', async () => {
     const run = await runStepInProcess(step, ['--report', f('trivy-clean.json'), ...AT]);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(JSON.parse(run.results.SCAN_SUMMARY!)).toEqual({
       verdict: 'pass',
       counts: {
@@ -50,7 +50,7 @@ describe('scan-gate verdicts', () => {
 
   it('blocks a multi-platform image with exit 1 and explains every finding', async () => {
     const run = await runStepInProcess(step, [...multiArch, ...shop, '--output', 'json']);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     const out = JSON.parse(run.stdout);
     expect(Object.keys(out)).toEqual(['verdict', 'counts', 'blocking', 'waived', 'inGrace']);
     expect(out.verdict).toBe('fail');
@@ -106,7 +106,7 @@ describe('scan-gate verdicts', () => {
       '--output',
       'json',
     ]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(
       JSON.parse(run.stdout)
         .blocking.map((b: { id: string }) => b.id)
@@ -145,7 +145,7 @@ describe('scan-gate verdicts', () => {
       '--output',
       'json',
     ]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(JSON.parse(run.stdout).counts.total).toBe(11);
     expect(run.stderr).toContain('read grype report');
     expect(run.stderr).toContain('read clair report');
@@ -197,7 +197,7 @@ describe('scan-gate --policy forms', () => {
 
   it('names the missing policy.yaml of a directory', async () => {
     const run = await runStepInProcess(step, [...multiArch, '--policy', makeTempDir('empty-cm')]);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     expect(run.stderr.trim()).toMatch(
       /^ERROR: --policy .*empty-cm-\w+\/policy\.yaml: cannot read it \(ENOENT\)$/,
     );
@@ -208,7 +208,7 @@ describe('scan-gate --report-dir', () => {
   it('writes the evaluated report and SARIF that validates', async () => {
     const dir = makeTempDir('scan-report');
     const run = await runStepInProcess(step, [...multiArch, ...shop, '--report-dir', join(dir, 'out')]);
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     const report = readReport(readFileSync(join(dir, 'out', 'scan-report.json'), 'utf8'), 'scan-report.json');
     expect(report).toMatchObject({
       verdict: 'fail',
@@ -272,7 +272,7 @@ describe('scan-gate bad input: one line, exit 2', () => {
     ['no --report', ['--policy', f('policy.yaml')], /^ERROR: scan-gate: --report is required$/],
   ])('%s', async (_name, argv, message) => {
     const run = await runStepInProcess(step, argv);
-    expect(run.code).toBe(2);
+    expect(run).toExitWith(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);

@@ -23,7 +23,9 @@ describe('semver ordering of registry tags', () => {
         const sorted = registryVersions(list);
         for (let i = 1; i < sorted.length; i++) expect(semver.gte(sorted[i - 1]!, sorted[i]!)).toBe(true);
         expect(sorted.length).toBe(list.filter((t) => parseVersion(t) !== undefined).length);
-        const shuffled = [...list].sort((a, b) => ((a.length * 31 + seed) % 7) - ((b.length * 31 + seed) % 7));
+        const shuffled = [...list].sort(
+          (a, b) => ((a.length * 31 + seed) % 7) - ((b.length * 31 + seed) % 7),
+        );
         expect(registryVersions(shuffled).map(String)).toEqual(sorted.map(String));
       }),
       { numRuns: 1000 },
@@ -44,23 +46,38 @@ describe('semver ordering of registry tags', () => {
 
   test('isHighestOnLine: a floating tag moves only to a version at least as high as every stable one on its line', () => {
     fc.assert(
-      fc.property(tags, versionTag, fc.constantFrom('major', 'minor', 'all') as fc.Arbitrary<'major' | 'minor' | 'all'>, (list, candidate, line) => {
-        const version = parseVersion(candidate)!;
-        const existing = registryVersions(list);
-        const sameLine = existing.filter(
-          (v) =>
-            v.prerelease.length === 0 &&
-            (line === 'all' || (v.major === version.major && (line === 'major' || v.minor === version.minor))),
-        );
-        expect(isHighestOnLine(version, existing, line)).toBe(sameLine.every((v) => semver.gte(version, v)));
-        // A hotfix on an old line never drags `latest` back.
-        if (isHighestOnLine(version, existing, 'all')) expect(isHighestOnLine(version, existing, 'major')).toBe(true);
-      }),
+      fc.property(
+        tags,
+        versionTag,
+        fc.constantFrom('major', 'minor', 'all') as fc.Arbitrary<'major' | 'minor' | 'all'>,
+        (list, candidate, line) => {
+          const version = parseVersion(candidate)!;
+          const existing = registryVersions(list);
+          const sameLine = existing.filter(
+            (v) =>
+              v.prerelease.length === 0 &&
+              (line === 'all' ||
+                (v.major === version.major && (line === 'major' || v.minor === version.minor))),
+          );
+          expect(isHighestOnLine(version, existing, line)).toBe(
+            sameLine.every((v) => semver.gte(version, v)),
+          );
+          // A hotfix on an old line never drags `latest` back.
+          if (isHighestOnLine(version, existing, 'all'))
+            expect(isHighestOnLine(version, existing, 'major')).toBe(true);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   test('a tag with build metadata is never a version: image tags cannot hold +', () => {
-    fc.assert(fc.property(versionTag, fc.string({ minLength: 1, maxLength: 8 }), (t, meta) => parseVersion(`${t}+${meta}`) === undefined));
+    fc.assert(
+      fc.property(
+        versionTag,
+        fc.string({ minLength: 1, maxLength: 8 }),
+        (t, meta) => parseVersion(`${t}+${meta}`) === undefined,
+      ),
+    );
   });
 });

@@ -72,7 +72,7 @@ describe('tasks/image-scan', () => {
     const args = resolve(gate.args, { IMAGE: 'quay.io/org/app:1.0', ATTACH: 'false' }, { reports });
     const run = await runStepInProcess(gateStep, args);
     expect(run.stderr).not.toMatch(/ERROR/);
-    expect(run.code).toBe(0);
+    expect(run).toExitWith(0);
     expect(Object.keys(run.results).sort()).toEqual(['SCAN_SUMMARY', 'TEST_OUTPUT']);
     expect(existsSync(join(reports, 'scan-report.json'))).toBe(true);
     expect(existsSync(join(reports, 'scan-report.sarif'))).toBe(true);
@@ -87,7 +87,7 @@ describe('tasks/image-scan', () => {
       gateStep,
       resolve(gate.args, { IMAGE: 'quay.io/org/app:1.0', ATTACH: 'false' }, { reports, policy }),
     );
-    expect(run.code).toBe(1);
+    expect(run).toExitWith(1);
     expect(JSON.parse(run.results.TEST_OUTPUT!).result).toBe('FAILURE');
   });
 });
