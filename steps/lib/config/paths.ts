@@ -33,7 +33,8 @@ function checkAncestor(path: string, flag: string): void {
     dir = dirname(dir);
     found = stat(dir, flag);
   }
-  if (!found.isDirectory()) throw new UsageError(`${flag} ${JSON.stringify(path)}: ${dir} is a file, not a directory`);
+  if (!found.isDirectory())
+    throw new UsageError(`${flag} ${JSON.stringify(path)}: ${dir} is a file, not a directory`);
   try {
     accessSync(dir, constants.W_OK);
   } catch {
@@ -45,7 +46,8 @@ function checkAncestor(path: string, flag: string): void {
 export function checkOutputDir(path: string | undefined, flag: string): void {
   if (!path) return;
   const found = stat(path, flag);
-  if (found && !found.isDirectory()) throw new UsageError(`${flag} ${JSON.stringify(path)}: is a file, not a directory`);
+  if (found && !found.isDirectory())
+    throw new UsageError(`${flag} ${JSON.stringify(path)}: is a file, not a directory`);
   checkAncestor(path, flag);
 }
 
@@ -53,7 +55,7 @@ export function checkOutputDir(path: string | undefined, flag: string): void {
 export function checkOutputFile(path: string | undefined, flag: string): void {
   if (!path) return;
   const found = stat(path, flag);
-  if (found?.isDirectory()) throw new UsageError(`${flag} ${JSON.stringify(path)}: is a directory, not a file`);
+  if (found?.isDirectory())
+    throw new UsageError(`${flag} ${JSON.stringify(path)}: is a directory, not a file`);
   checkAncestor(dirname(resolve(path)), flag);
 }
-

@@ -32,8 +32,9 @@ export function readPlanFile(path: string, policyName: string): Plan {
   let doc: unknown;
   try {
     doc = parseJson(text);
-  } catch (err) {
-    throw new UsageError(`--apply-plan ${path}: not valid JSON (${(err as Error).message.split('\n')[0]})`);
+  } catch {
+    // JSON.parse quotes the text it stopped at; the file may not be a plan at all, so none of it is shown.
+    throw new UsageError(`--apply-plan ${path}: not valid JSON; give a plan written by --plan-file`);
   }
   const fail = (what: string): never => {
     throw new UsageError(`--apply-plan ${path}: ${what}`);

@@ -70,10 +70,15 @@ class Reader {
     throw new UsageError(`${this.source}: ${path} ${message}`);
   }
 
+  /**
+   * What was found instead, for the message. Short values are shown (they are the policy's own); long text
+   * is not, since --policy may point at a file that is not a policy at all and its content stays private.
+   */
   private describe(value: unknown): string {
     if (value === null) return 'null';
     if (Array.isArray(value)) return 'a list';
     if (typeof value === 'object') return 'a map';
+    if (typeof value === 'string' && value.length > 24) return `a string of ${value.length} characters`;
     return `${typeof value} ${JSON.stringify(value)}`;
   }
 

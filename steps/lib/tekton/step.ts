@@ -59,7 +59,8 @@ export async function runStep<S extends FlagSpecs>(
       return ExitCode.ok;
     }
     // Before the step changes anything: a results directory it cannot write would only show at the end.
-    checkOutputDir(String(flags['results-dir']), '--results-dir');
+    // A step without results never writes one (e.g. `run` on a laptop, where /tekton/results is not there).
+    if (def.results.length > 0) checkOutputDir(String(flags['results-dir']), '--results-dir');
     const results = new ResultsWriter(String(flags['results-dir']));
     const ctx: StepContext<S> = {
       flags,
