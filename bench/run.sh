@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
-for name in ${BENCH:-promote retention backup startup}; do
+for name in ${BENCH:-promote retention backup startup startup-image}; do
   [ -f "bench/$name.ts" ] || { echo "no bench/$name.ts" >&2; exit 2; }
   echo "== bench/$name.ts"
   node --import tsx "bench/$name.ts" | tee "bench/results/$name.json"

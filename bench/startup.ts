@@ -4,9 +4,19 @@
 // (dist/image-lifecycle.mjs with lazily loaded chunks) and the TypeScript sources through tsx.
 // Medians of RUNS runs, by hyperfine when it is installed (apt install hyperfine), else by a spawn loop.
 //
-// Usage: node build.mjs && npx tsx bench/startup.ts   (RUNS=10 by default; STEPS=a,b for some steps only)
+// Usage: npx tsx bench/startup.ts   (RUNS=10 by default; STEPS=a,b for some steps only). Bundles are built
+// into a directory of its own, so dist/ is left as it is.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  cpSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,25 +31,37 @@ const hasHyperfine = spawnSync('hyperfine', ['--version']).status === 0;
 
 /** A gzip-compressed tar of `dir`, as a registry stores a layer (gzip's default level, like buildah's). */
 function layerBytes(dir: string): number {
-  return gzipSync(execFileSync('tar', ['-C', dir, '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '.'], { maxBuffer: 1 << 30 })).length;
+  return gzipSync(
+    execFileSync('tar', ['-C', dir, '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '.'], {
+      maxBuffer: 1 << 30,
+    }),
+  ).length;
 }
 
-/** The step's own layer: what the Containerfile's last COPY adds. */
+/** The step's own layer: what the Containerfile's last COPY adds (the bundle, its lazy chunks, the link). */
 function stepLayer(name: string): { bundle: string; rawBytes: number; layerBytes: number } {
-  execFileSync(process.execPath, ['build.mjs', '--step', name], { cwd: root, stdio: 'inherit' });
+  const built = join(work, 'dist', 'step');
+  execFileSync(process.execPath, ['build.mjs', '--step', name, '--outdir', join(work, 'dist')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const layer = join(work, 'layers', name);
-  mkdirSync(join(layer, 'opt/image-lifecycle'), { recursive: true });
   mkdirSync(join(layer, 'usr/local/bin'), { recursive: true });
+  cpSync(built, join(layer, 'opt/image-lifecycle'), { recursive: true });
   const bundle = join(layer, 'opt/image-lifecycle/image-lifecycle.mjs');
-  copyFileSync(join(root, 'dist/step/image-lifecycle.mjs'), bundle);
   symlinkSync('/opt/image-lifecycle/image-lifecycle.mjs', join(layer, 'usr/local/bin/image-lifecycle'));
-  return { bundle, rawBytes: statSync(bundle).size, layerBytes: layerBytes(layer) };
+  const rawBytes = Number(
+    execFileSync('du', ['-sb', join(layer, 'opt')], { encoding: 'utf8' }).split('\t')[0],
+  );
+  return { bundle, rawBytes, layerBytes: layerBytes(layer) };
 }
 
 /** node and the shared libraries it loads: the part of any Node base image the steps need. */
 function nodeBase(): number {
   const base = join(work, 'base');
-  const libraries = [...execFileSync('ldd', [process.execPath], { encoding: 'utf8' }).matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1] as string);
+  const libraries = [
+    ...execFileSync('ldd', [process.execPath], { encoding: 'utf8' }).matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g),
+  ].map((m) => m[1] as string);
   for (const file of [process.execPath, ...libraries]) {
     const target = join(base, file);
     mkdirSync(dirname(target), { recursive: true });
@@ -58,7 +80,22 @@ function median(values: number[]): number {
 function startMs(command: string[]): number {
   if (hasHyperfine) {
     const report = join(work, 'hyperfine.json');
-    execFileSync('hyperfine', ['--warmup', '2', '--runs', String(RUNS), '--export-json', report, '--style', 'none', '-N', command.join(' ')], { stdio: 'ignore' });
+    execFileSync(
+      'hyperfine',
+      [
+        '--warmup',
+        '2',
+        '--runs',
+        String(RUNS),
+        '--export-json',
+        report,
+        '--style',
+        'none',
+        '-N',
+        command.join(' '),
+      ],
+      { stdio: 'ignore' },
+    );
     const { results } = JSON.parse(readFileSync(report, 'utf8')) as { results: Array<{ median: number }> };
     return Math.round(results[0]!.median * 1000);
   }
@@ -73,7 +110,11 @@ function startMs(command: string[]): number {
 }
 
 try {
-  const cli = join(root, 'dist/image-lifecycle.mjs');
+  execFileSync(process.execPath, ['build.mjs', '--outdir', join(work, 'cli')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const cli = join(work, 'cli/image-lifecycle.mjs');
   const perStep = names.map((name) => {
     const { bundle, rawBytes, layerBytes: layer } = stepLayer(name);
     return {
@@ -86,7 +127,12 @@ try {
     };
   });
   const report = {
-    machine: { cpus: execFileSync('nproc', { encoding: 'utf8' }).trim(), node: process.version, timer: hasHyperfine ? 'hyperfine' : 'spawn loop', runs: RUNS },
+    machine: {
+      cpus: execFileSync('nproc', { encoding: 'utf8' }).trim(),
+      node: process.version,
+      timer: hasHyperfine ? 'hyperfine' : 'spawn loop',
+      runs: RUNS,
+    },
     nodeBaseLayerGzipBytes: nodeBase(),
     targets: { layerGzipBytes: 2 * 1024 * 1024, startBundledMs: 150 },
     steps: perStep,
