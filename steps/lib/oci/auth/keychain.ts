@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -170,9 +169,11 @@ export function keychainFromDockerConfigText(text: string, source: string): Keyc
 }
 
 /** Runs `docker-credential-<helper> get` as the docker CLI does; "credentials not found" means anonymous. */
-function credentialFromHelper(helper: string, serverUrl: string): Promise<Credential | undefined> {
+async function credentialFromHelper(helper: string, serverUrl: string): Promise<Credential | undefined> {
   if (!/^[A-Za-z0-9_.-]+$/.test(helper))
-    return Promise.reject(new UsageError(`docker config: invalid credential helper name "${helper}"`));
+    throw new UsageError(`docker config: invalid credential helper name "${helper}"`);
+  // Loaded here: few configs name a helper, and child_process costs every step's start otherwise.
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 30_000 }, (err, stdout) => {
       if (err) {
