@@ -10,7 +10,10 @@ export interface HttpClient {
   ): Promise<Dispatcher.ResponseData>;
 }
 
-type RequestFunction = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+type RequestFunction = (
+  this: Dispatcher,
+  options: Dispatcher.RequestOptions,
+) => Promise<Dispatcher.ResponseData>;
 
 let loading: Promise<HttpClient> | undefined;
 
