@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
 import { parseAccessLine } from '../test/helpers/access-log.js';
 import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
 import { createSeeder } from '../test/helpers/seed.js';
@@ -39,6 +40,41 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
       else resolvePromise(Number(process.hrtime.bigint() - started) / 1e6);
     });
   });
+}
+
+/**
+ * What the registry itself allows: the same tags moved by bare manifest PUTs from one in-process pool (no
+ * HEADs, no process start), at a given concurrency. No client that must PUT every tag can beat it.
+ */
+async function registryFloor(
+  registry: TestRegistry,
+  manifest: { body: Buffer; mediaType: string },
+  tags: string[],
+  concurrency: number,
+): Promise<number> {
+  const pool = new Pool(registry.url, { connections: concurrency });
+  try {
+    const started = process.hrtime.bigint();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let tag = tags[next++]; tag !== undefined; tag = tags[next++]) {
+          const res = await pool.request({
+            method: 'PUT',
+            path: `/v2/bench/app/manifests/${tag}`,
+            headers: { 'content-type': manifest.mediaType },
+            body: manifest.body,
+          });
+          await res.body.dump();
+          if (res.statusCode !== 201)
+            throw new Error(`registry floor: PUT ${tag} answered ${res.statusCode}`);
+        }
+      }),
+    );
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  } finally {
+    await pool.close();
+  }
 }
 
 const median = (values: number[]) =>
@@ -112,6 +148,15 @@ async function main(): Promise<void> {
       singleOurs.push(await ours(digests[0], ['single']));
       singleSkopeo.push(await skopeo(digests[1], 'single'));
     }
+    // Alternating between the two images, so that every PUT moves every tag as the runs above do.
+    const manifests = await Promise.all(digests.map((d) => seeder.getManifest('bench/app', d)));
+    const floor: Record<string, number> = {};
+    for (const concurrency of [1, 8, 32]) {
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++)
+        times.push(await registryFloor(registry, manifests[i % 2]!, tags, concurrency));
+      floor[`concurrency${concurrency}`] = Math.round(median(times));
+    }
     const report = {
       runs: RUNS,
       tags: TAGS,
@@ -122,6 +167,7 @@ async function main(): Promise<void> {
         ours: Number((batchRequests / TAGS).toFixed(2)),
         skopeo: Number((loopRequests / TAGS).toFixed(2)),
       },
+      registryFloorMedianMs: floor,
       singlePromotionMedianMs: {
         ours: Math.round(median(singleOurs)),
         skopeo: Math.round(median(singleSkopeo)),
