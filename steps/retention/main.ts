@@ -69,7 +69,7 @@ export const step = defineStep({
     },
     concurrency: {
       type: 'string',
-      description: 'Registry requests in flight per repository',
+      description: 'Registry requests in flight at once (1-64)',
       default: '8',
       valueName: 'N',
     },
@@ -125,7 +125,7 @@ export const step = defineStep({
       if (!registry) throw new UsageError(`${NAME}: --registry is required with --backend oci`);
       validateRegistryHost(registry, `${NAME}: --registry`);
       for (const r of repositories) parseRepository(`${registry}/${r}`);
-      registryClient = clientFromFlags(flags, log);
+      registryClient = clientFromFlags(flags, log, { concurrency });
       backend = new RegistryBackend(registryClient, registry, concurrency);
     }
     try {
