@@ -74,6 +74,8 @@ if (values.step) {
   mkdirSync(`${dir}/chunks`, { recursive: true });
   if (values.metafile) writeFileSync(`${dir}/meta.json`, JSON.stringify(result.metafile));
 } else {
+  // Chunk names carry content hashes: without this, every build would leave the previous ones behind.
+  rmSync(`${outdir}/chunks`, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   await build({
     ...common,
