@@ -38,6 +38,8 @@ export interface ProxyLogEntry {
 
 export interface FaultProxyCounts {
   requests: number;
+  /** The most requests the proxy was answering at one time. */
+  peakInFlight: number;
   /** Requests passed on to the target (delayed and truncated ones included). */
   forwarded: number;
   faults: Record<FaultKind, number>;
@@ -73,6 +75,7 @@ function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 function zeroCounts(): FaultProxyCounts {
   return {
     requests: 0,
+    peakInFlight: 0,
     forwarded: 0,
     faults: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>,
   };
@@ -98,6 +101,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let outage = false;
   let counts = zeroCounts();
   let entries: ProxyLogEntry[] = [];
+  let inFlight = 0;
 
   const answerError = (
     req: IncomingMessage,
@@ -221,10 +225,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       headers: req.headers,
     };
     counts.requests += 1;
+    inFlight += 1;
+    counts.peakInFlight = Math.max(counts.peakInFlight, inFlight);
     const entry: ProxyLogEntry = { index: info.index, method: info.method, path: info.path };
     entries.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
+    });
+    res.on('close', () => {
+      inFlight -= 1;
     });
     apply(req, res, entry, outage ? { kind: 'persistent503' } : choose(info));
   });

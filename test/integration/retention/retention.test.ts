@@ -344,3 +344,32 @@ describe('a run stopped half way', () => {
     }
   });
 });
+
+describe('--concurrency', () => {
+  test('bounds the requests in flight at the registry, whatever the planner fans out', async () => {
+    const repo = 'concurrency/app';
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) => push(seeder, repo, `1.0.${i}`, image(repo, `v${i}`))),
+    );
+    const policy = writePolicy(dir, { policy: ADR_POLICY, repository: repo });
+    // Every answer is slowed, so requests the client allows at once pile up at the proxy.
+    const proxy = await startFaultProxy({
+      target: registry.url,
+      plan: { script: () => ({ kind: 'delay', ms: 40 }) },
+    });
+    try {
+      const peaks: Record<string, number> = {};
+      for (const concurrency of ['2', '16']) {
+        proxy.resetCounts();
+        const run = await retention(proxy.host, policy, repo, '--concurrency', concurrency);
+        expect(run).toExitWith(0);
+        peaks[concurrency] = proxy.counts().peakInFlight;
+      }
+      // 2 is a ceiling; 16 lets more through than the client's old fixed 8.
+      expect(peaks['2']).toBe(2);
+      expect(peaks['16']).toBeGreaterThan(8);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
