@@ -133,7 +133,7 @@ export const step = defineStep({
     // The cluster's config is input too: read before the registry work, not once the checks are done.
     const kube =
       f.rebuild === 'create' && !f['dry-run']
-        ? (await import('../lib/kube/index.js')).createKubeClient(
+        ? (await import('../lib/kube/client.js')).createKubeClient(
             { kubeconfig: f.kubeconfig, context: f.context, namespace: f.namespace },
             { log },
           )

@@ -141,7 +141,7 @@ export const step = defineStep({
     const pollMs = durationFlag('poll-interval', flags['poll-interval']);
     // The cluster client and what drives it load @kubernetes/client-node: only when it runs, never for --help.
     const [{ createKubeClient }, { runCanary }] = await Promise.all([
-      import('../lib/kube/index.js'),
+      import('../lib/kube/client.js'),
       import('../lib/canary/canary.js'),
     ]);
     const client = createKubeClient(

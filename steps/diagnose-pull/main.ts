@@ -54,7 +54,7 @@ export const step = defineStep({
     if (flags.selector) selectorFlag('selector', flags.selector);
     // The cluster client and what drives it load @kubernetes/client-node: only when it runs, never for --help.
     const [{ createKubeClient }, { diagnoseTarget }] = await Promise.all([
-      import('../lib/kube/index.js'),
+      import('../lib/kube/client.js'),
       import('../lib/diagnose/collect.js'),
     ]);
     const client = createKubeClient(

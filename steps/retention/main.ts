@@ -107,7 +107,7 @@ export const step = defineStep({
     let kube: KubeClient | undefined;
     // The cluster client loads @kubernetes/client-node: only when the cluster is asked, never for --help.
     const kubeClient = async () =>
-      (kube ??= (await import('../lib/kube/index.js')).createKubeClient(
+      (kube ??= (await import('../lib/kube/client.js')).createKubeClient(
         {
           kubeconfig: given(flags.kubeconfig),
           context: given(flags.context),

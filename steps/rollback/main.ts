@@ -58,7 +58,7 @@ export const step = defineStep({
     const run = flags.to === 'finally' ? ownerRun(flags.run, flags['task-run']) : undefined;
     // The cluster client and what drives it load @kubernetes/client-node: only when it runs, never for --help.
     const [{ createKubeClient }, { rollbackToLastKnownGood, rollbackToRevision, rollbackUnfinishedCanary }] =
-      await Promise.all([import('../lib/kube/index.js'), import('../lib/rollback/rollback.js')]);
+      await Promise.all([import('../lib/kube/client.js'), import('../lib/rollback/rollback.js')]);
     const client = createKubeClient(
       { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace },
       { log },

@@ -73,7 +73,11 @@ export const step = defineStep({
     let credentials: CredentialSource;
     if (account) {
       // The cluster client loads @kubernetes/client-node: only when the cluster is asked, never for --help.
-      const { createKubeClient, pullSecretsFor } = await import('../lib/kube/index.js');
+      // By module, not through the index: a dynamic import keeps everything the module exports.
+      const [{ createKubeClient }, { pullSecretsFor }] = await Promise.all([
+        import('../lib/kube/client.js'),
+        import('../lib/kube/pull-secrets.js'),
+      ]);
       const kube = createKubeClient(
         { kubeconfig: flags.kubeconfig, context: flags.context, namespace: flags.namespace },
         { log },

@@ -11,6 +11,11 @@ import { build } from 'esbuild';
  */
 
 const VERBS = 'get|list|watch|create|update|patch|delete|deletecollection';
+/**
+ * A module-level declaration: `var x = ...`, or, in a module the step imports dynamically (esbuild wraps it to
+ * run on first import and hoists its `var`s), a bare `x = ...` at the start of a line.
+ */
+const DECLARED = '(?:\\b(?:var|const|let) |^\\s*)';
 const root = path.resolve(__dirname, '..', '..');
 
 /** The step's code as esbuild bundles it for its image (dependencies left out), unminified. */
@@ -34,7 +39,10 @@ function sections(bundle: string): string[] {
 
 function constants(section: string): Map<string, string> {
   return new Map(
-    [...section.matchAll(/\b(?:var|const|let) (\w+) = "([\w.-]+)";/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+    [...section.matchAll(new RegExp(`${DECLARED}(\\w+) = "([\\w.-]+)";`, 'gm'))].map((m) => [
+      m[1] ?? '',
+      m[2] ?? '',
+    ]),
   );
 }
 
@@ -58,7 +66,10 @@ export function kubeCalls(bundle: string): string[] {
     // var action = (verb, name, namespace) => ({ verb, resource: "deployments", ... }) and its calls action("get", ...)
     const helpers = new Map<string, string[]>();
     for (const m of section.matchAll(
-      /\b(?:var|const|let) (\w+) = \(verb, [^)]*\) => \(\{\s*verb,\s*resource: (?:"(\w+)"|(\w+))/g,
+      new RegExp(
+        `${DECLARED}(\\w+) = \\(verb, [^)]*\\) => \\(\\{\\s*verb,\\s*resource: (?:"(\\w+)"|(\\w+))`,
+        'gm',
+      ),
     )) {
       helpers.set(m[1] ?? '', resolve(m[2], m[3] && m[3] !== 'resource' ? m[3] : undefined));
     }
