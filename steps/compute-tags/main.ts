@@ -79,7 +79,9 @@ export const step = defineStep({
     parseGitRef(flags.ref);
     shortSha(flags.sha);
     if (flags.environment?.trim()) validateEnvironment(flags.environment.trim());
-    const commitMessages = flags['commit-messages-file'] ? readMessages(flags['commit-messages-file']) : undefined;
+    const commitMessages = flags['commit-messages-file']
+      ? readMessages(flags['commit-messages-file'])
+      : undefined;
     let existingTags: string[] = [];
     if (flags['existing-tags']) existingTags = parseTagList(flags['existing-tags'], '--existing-tags');
     if (flags['from-registry']) {

@@ -53,7 +53,10 @@ export interface CliOptions {
 }
 
 /** Starts `image-lifecycle <args>` as a separate process; `done` settles when it exits, killed or not. */
-export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(
+  args: string[],
+  options: CliOptions = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, [...cliCommand(), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_FORMAT: 'text', ...options.env },

@@ -40,13 +40,18 @@ export const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Label and annotation keys: reverse-DNS style (org.opencontainers.image.source), as OCI and Docker advise. */
 export const METADATA_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 
-export function parsePairs(values: readonly string[], flag: string, name = METADATA_KEY): Map<string, string> {
+export function parsePairs(
+  values: readonly string[],
+  flag: string,
+  name = METADATA_KEY,
+): Map<string, string> {
   const pairs = new Map<string, string>();
   for (const value of values) {
     const eq = value.indexOf('=');
     if (eq <= 0) throw new UsageError(`${flag} "${value}": expected NAME=VALUE`);
     const key = value.slice(0, eq);
-    if (!name.test(key)) throw new UsageError(`${flag} "${value}": "${key}" is not a valid name (${name.source})`);
+    if (!name.test(key))
+      throw new UsageError(`${flag} "${value}": "${key}" is not a valid name (${name.source})`);
     pairs.set(key, value.slice(eq + 1));
   }
   return pairs;

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, normalize } from 'node:path';
 import { GateError, InfraError, UsageError } from '../errors.js';
@@ -68,13 +77,14 @@ export function validateCloneOptions(o: CloneOptions): void {
     throw new UsageError(`git-clone: --revision "${o.revision}" must not start with "-"`);
   // No branch, tag or commit holds white space, and none is longer than git's ref names can be.
   if (/[\s\0]/.test(o.revision) || o.revision.length > 1024)
-    throw new UsageError(`git-clone: --revision "${o.revision.slice(0, 80)}" is not a branch, tag, commit or ref`);
+    throw new UsageError(
+      `git-clone: --revision "${o.revision.slice(0, 80)}" is not a branch, tag, commit or ref`,
+    );
   if (!Number.isSafeInteger(o.depth) || o.depth < 0)
     throw new UsageError(`git-clone: --depth must be a whole number >= 0`);
   if (o.basicAuthDir && !isDirectory(o.basicAuthDir))
     throw new UsageError(`git-clone: --basic-auth-dir "${o.basicAuthDir}" is not a directory`);
-  if (o.caFile && !existsSync(o.caFile))
-    throw new UsageError(`git-clone: --ssl-ca-dir has no ${o.caFile}`);
+  if (o.caFile && !existsSync(o.caFile)) throw new UsageError(`git-clone: --ssl-ca-dir has no ${o.caFile}`);
   const sub = normalize(o.subdirectory || '.');
   if (isAbsolute(sub) || sub === '..' || sub.startsWith('../')) {
     throw new UsageError(

@@ -145,6 +145,8 @@ export function readBearerToken(command: string, path: string, log: Logger): str
   if (!token) throw new UsageError(`${command}: --bearer-token-file ${path} is empty`);
   // A token goes into an Authorization header: one line of visible ASCII, of a size tokens have.
   if (!BEARER_TOKEN.test(token) || token.length > MAX_TOKEN_LENGTH)
-    throw new UsageError(`${command}: --bearer-token-file ${path} does not hold a bearer token (one line of visible ASCII)`);
+    throw new UsageError(
+      `${command}: --bearer-token-file ${path} does not hold a bearer token (one line of visible ASCII)`,
+    );
   return token;
 }

@@ -94,13 +94,17 @@ function validHost(domain: string): boolean {
 
 function validateDomain(domain: string, input: string): void {
   if (!validHost(domain))
-    throw new UsageError(`invalid image reference "${shorten(input)}": bad registry host "${shorten(domain)}"`);
+    throw new UsageError(
+      `invalid image reference "${shorten(input)}": bad registry host "${shorten(domain)}"`,
+    );
 }
 
 /** A registry as flags name it: host[:port] (`quay.io`, `127.0.0.1:5000`, `[::1]:5000`), nothing more. */
 export function validateRegistryHost(host: string, what = 'the registry'): void {
   if (!validHost(host) || host.length > MAX_HOST_LENGTH) {
-    throw new UsageError(`${what} must be a registry host[:port] such as quay.example.com, got "${shorten(host)}"`);
+    throw new UsageError(
+      `${what} must be a registry host[:port] such as quay.example.com, got "${shorten(host)}"`,
+    );
   }
 }
 

@@ -153,7 +153,8 @@ export class PipelineRunEngine {
         this.plan.tasks,
         AbortSignal.any([this.pipelineAbort.signal, this.tasksAbort.signal]),
       );
-      if (timeouts.finallyMs) timers.push(setTimeout(() => this.finallyAbort.abort(), timerMs(timeouts.finallyMs)));
+      if (timeouts.finallyMs)
+        timers.push(setTimeout(() => this.finallyAbort.abort(), timerMs(timeouts.finallyMs)));
       await this.schedule(
         this.plan.finally,
         AbortSignal.any([this.pipelineAbort.signal, this.finallyAbort.signal]),

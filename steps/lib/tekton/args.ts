@@ -107,7 +107,9 @@ export function parseFlags<S extends FlagSpecs>(
       // No argument the kernel passes can be longer or hold a NUL; only an in-process caller or a stray
       // environment variable can, and a step's own checks should not have to think about either.
       if (Buffer.byteLength(item) > MAX_VALUE_BYTES) {
-        throw new UsageError(`${command}: --${name} is ${Buffer.byteLength(item)} bytes long; a value can be at most ${MAX_VALUE_BYTES}`);
+        throw new UsageError(
+          `${command}: --${name} is ${Buffer.byteLength(item)} bytes long; a value can be at most ${MAX_VALUE_BYTES}`,
+        );
       }
       if (item.includes('\0')) throw new UsageError(`${command}: --${name} holds a NUL character`);
     }
@@ -164,7 +166,8 @@ function booleanValues(specs: FlagSpecs, argv: string[]): string[] {
     let value = match[2];
     if (value === undefined && (argv[i + 1] === 'true' || argv[i + 1] === 'false')) value = argv[++i];
     if (value === undefined || value === 'true') out.push(`--${match[1]}`);
-    else if (value !== 'false') throw new UsageError(`--${match[1]} takes true or false, got ${quote(value)}`);
+    else if (value !== 'false')
+      throw new UsageError(`--${match[1]} takes true or false, got ${quote(value)}`);
   }
   return out;
 }

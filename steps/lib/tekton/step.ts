@@ -125,5 +125,8 @@ function oneLine(text: string): string {
   return text
     .replace(/\s*\n\s*/g, ' ')
     .trim()
-    .replace(new RegExp(`\\S{${MAX_WORD + 1},}`, 'g'), (word) => `${word.slice(0, 80)}…(${word.length} chars)`);
+    .replace(
+      new RegExp(`\\S{${MAX_WORD + 1},}`, 'g'),
+      (word) => `${word.slice(0, 80)}…(${word.length} chars)`,
+    );
 }

@@ -139,7 +139,9 @@ describe('metadata', () => {
     expect(() => parsePairs(['novalue'], '--label')).toThrow(/--label "novalue": expected NAME=VALUE/);
   });
   test('names are names: build arguments as an ARG declares them, labels and annotations reverse-DNS style', () => {
-    expect(() => parsePairs(['$(id)=x'], '--build-arg', BUILD_ARG_NAME)).toThrow(/"\$\(id\)" is not a valid name/);
+    expect(() => parsePairs(['$(id)=x'], '--build-arg', BUILD_ARG_NAME)).toThrow(
+      /"\$\(id\)" is not a valid name/,
+    );
     expect(() => parsePairs(['VERSION-1=x'], '--build-arg', BUILD_ARG_NAME)).toThrow(UsageError);
     expect(() => parsePairs(['bad key=x'], '--label')).toThrow(UsageError);
     expect(parsePairs(['io.k8s.display-name=App', 'com.example/team=a'], '--label').size).toBe(2);

@@ -74,7 +74,9 @@ describe('errorFromResponse', () => {
 
 describe('tlsErrorCode', () => {
   test('finds a certificate failure anywhere in the cause chain', () => {
-    const inner = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    const inner = Object.assign(new Error('self-signed certificate'), {
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    });
     expect(tlsErrorCode(new Error('fetch failed', { cause: inner }))).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
     expect(tlsErrorCode(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBeUndefined();
   });

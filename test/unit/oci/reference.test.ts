@@ -1,5 +1,10 @@
 import { insecureRegistries } from '../../../steps/lib/oci/flags.js';
-import { parseReference, parseRepository, validateRegistryHost, validateTag } from '../../../steps/lib/oci/reference.js';
+import {
+  parseReference,
+  parseRepository,
+  validateRegistryHost,
+  validateTag,
+} from '../../../steps/lib/oci/reference.js';
 import { UsageError } from '../../../steps/lib/errors.js';
 
 const HEX = 'a'.repeat(64);
@@ -92,21 +97,33 @@ describe('malformed references are usage errors with one clear line', () => {
 });
 
 describe('registry hosts given on their own', () => {
-  test.each(['quay.io', '127.0.0.1:5000', 'localhost', '[::1]:5000', 'registry.example.com:65535'])('%s is a host', (host) => {
-    expect(() => validateRegistryHost(host)).not.toThrow();
-  });
-
-  test.each(['http://quay.io', 'quay.io/team', 'quay.io:99999', 'a b', '$(params.REGISTRY)', '', 'x'.repeat(300)])(
-    '%j is not',
+  test.each(['quay.io', '127.0.0.1:5000', 'localhost', '[::1]:5000', 'registry.example.com:65535'])(
+    '%s is a host',
     (host) => {
-      expect(() => validateRegistryHost(host, '--registry')).toThrow(/^--registry must be a registry host\[:port\] such as quay.example.com, got ".*"$/);
+      expect(() => validateRegistryHost(host)).not.toThrow();
     },
   );
+
+  test.each([
+    'http://quay.io',
+    'quay.io/team',
+    'quay.io:99999',
+    'a b',
+    '$(params.REGISTRY)',
+    '',
+    'x'.repeat(300),
+  ])('%j is not', (host) => {
+    expect(() => validateRegistryHost(host, '--registry')).toThrow(
+      /^--registry must be a registry host\[:port\] such as quay.example.com, got ".*"$/,
+    );
+  });
 
   test('--insecure-registry and INSECURE_REGISTRIES entries must be hosts: trusting one without TLS is no place for a typo', () => {
     expect(insecureRegistries(['a.example:5000,b.example', ' c.example '])).toEqual(
       expect.arrayContaining(['a.example:5000', 'b.example', 'c.example']),
     );
-    expect(() => insecureRegistries(['https://a.example'])).toThrow(/--insecure-registry must be a registry host\[:port\] such as quay.example.com, got "https:\/\/a.example"/);
+    expect(() => insecureRegistries(['https://a.example'])).toThrow(
+      /--insecure-registry must be a registry host\[:port\] such as quay.example.com, got "https:\/\/a.example"/,
+    );
   });
 });

@@ -40,7 +40,9 @@ describe('parseFlags', () => {
   } as const;
 
   test('the same value twice is not ambiguous, and repeatable flags repeat', () => {
-    expect(parseFlags('x', specs, ['--image', 'i', '--image', 'i', '--tag', 'a', '--tag', 'a'])).toMatchObject({
+    expect(
+      parseFlags('x', specs, ['--image', 'i', '--image', 'i', '--tag', 'a', '--tag', 'a']),
+    ).toMatchObject({
       image: 'i',
       tag: ['a', 'a'],
     });
