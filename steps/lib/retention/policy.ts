@@ -1,8 +1,7 @@
 import { basename } from 'node:path';
-import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
 import { globMatch } from '../scan/glob.js';
-import { loadYaml } from '../config/load.js';
+import { describeFound, loadPolicyDocument } from '../config/policy-document.js';
 
 /** Where an image's creation date is read from, in the order the policy lists them. */
 export type AgeSource = 'config' | 'annotation' | 'label';
@@ -48,14 +47,7 @@ const NAMESPACE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?|\*)$/;
  * naming the file and the key path; unknown keys are mistakes too, so a typo cannot silently widen deletion.
  */
 export function parseRetentionPolicy(text: string, source: string): RetentionPolicy {
-  let doc: unknown;
-  try {
-    doc = loadYaml(text, { schema: yaml.CORE_SCHEMA, filename: source });
-  } catch (err) {
-    const reason =
-      err instanceof yaml.YAMLException ? `${err.reason} at line ${(err.mark?.line ?? 0) + 1}` : String(err);
-    throw new UsageError(`${source}: not valid YAML (${reason})`);
-  }
+  const doc = loadPolicyDocument(text, source);
   if (doc === undefined || doc === null)
     throw new UsageError(`${source}: the policy is empty; see examples/retention-policy.yaml`);
   return new Reader(source).policy(doc);
@@ -70,21 +62,9 @@ class Reader {
     throw new UsageError(`${this.source}: ${path} ${message}`);
   }
 
-  /**
-   * What was found instead, for the message. Short values are shown (they are the policy's own); long text
-   * is not, since --policy may point at a file that is not a policy at all and its content stays private.
-   */
-  private describe(value: unknown): string {
-    if (value === null) return 'null';
-    if (Array.isArray(value)) return 'a list';
-    if (typeof value === 'object') return 'a map';
-    if (typeof value === 'string' && value.length > 24) return `a string of ${value.length} characters`;
-    return `${typeof value} ${JSON.stringify(value)}`;
-  }
-
   private map(value: unknown, path: string, known: readonly string[]): Map {
     if (typeof value !== 'object' || value === null || Array.isArray(value))
-      this.fail(path || 'the document', `must be a map, got ${this.describe(value)}`);
+      this.fail(path || 'the document', `must be a map, got ${describeFound(value)}`);
     for (const key of Object.keys(value)) {
       if (!known.includes(key))
         this.fail(path ? `${path}.${key}` : key, `is not a policy key (known here: ${known.join(', ')})`);
@@ -94,19 +74,19 @@ class Reader {
 
   private boolean(value: unknown, path: string, fallback: boolean): boolean {
     if (value === undefined) return fallback;
-    if (typeof value !== 'boolean') this.fail(path, `must be true or false, got ${this.describe(value)}`);
+    if (typeof value !== 'boolean') this.fail(path, `must be true or false, got ${describeFound(value)}`);
     return value;
   }
 
   private strings(value: unknown, path: string, check?: (item: string, itemPath: string) => void): string[] {
     if (value === undefined) return [];
-    if (!Array.isArray(value)) this.fail(path, `must be a list of strings, got ${this.describe(value)}`);
+    if (!Array.isArray(value)) this.fail(path, `must be a list of strings, got ${describeFound(value)}`);
     return value.map((item, i) => {
       // YAML reads a bare 1.0 as the number 1: the tag meant cannot be recovered, so ask for quotes.
       if (typeof item === 'number')
         this.fail(`${path}[${i}]`, `is the number ${item}; quote tags that look like numbers, e.g. "1.0"`);
       if (typeof item !== 'string' || item.trim() === '')
-        this.fail(`${path}[${i}]`, `must be a non-empty string, got ${this.describe(item)}`);
+        this.fail(`${path}[${i}]`, `must be a non-empty string, got ${describeFound(item)}`);
       check?.(item.trim(), `${path}[${i}]`);
       return item.trim();
     });
@@ -126,7 +106,7 @@ class Reader {
       if (typeof top.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._ -]{0,62}$/.test(top.name)) {
         this.fail(
           'name',
-          `must be a short name (letters, digits, . _ - and spaces), got ${this.describe(top.name)}`,
+          `must be a short name (letters, digits, . _ - and spaces), got ${describeFound(top.name)}`,
         );
       }
       name = top.name;
@@ -200,7 +180,7 @@ class Reader {
       ) {
         this.fail(
           'keep.newest',
-          `must be a whole number from 1 to 100000, got ${this.describe(keep.newest)}`,
+          `must be a whole number from 1 to 100000, got ${describeFound(keep.newest)}`,
         );
       }
       out.newest = keep.newest;
@@ -210,7 +190,7 @@ class Reader {
       if (!match || Number(match[1]) < 1)
         this.fail(
           'keep.youngerThan',
-          `must be a duration such as 30d, 12h or 2w, got ${this.describe(keep.youngerThan)}`,
+          `must be a duration such as 30d, 12h or 2w, got ${describeFound(keep.youngerThan)}`,
         );
       out.youngerThan = match[0];
       out.youngerThanMs = Number(match[1]) * (UNIT_MS[match[2] as string] as number);
@@ -231,7 +211,7 @@ class Reader {
     if (sources.length === 0) this.fail('age.sources', `must name at least one of ${AGE_SOURCES.join(', ')}`);
     const unknown = age.unknown ?? 'keep';
     if (unknown !== 'keep' && unknown !== 'old')
-      this.fail('age.unknown', `must be keep or old, got ${this.describe(unknown)}`);
+      this.fail('age.unknown', `must be keep or old, got ${describeFound(unknown)}`);
     return { sources, unknown };
   }
 

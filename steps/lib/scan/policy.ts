@@ -1,10 +1,9 @@
-import yaml from 'js-yaml';
 import { UsageError } from '../errors.js';
 import { normalizeCvssSource } from './cvss.js';
 import { parseDay } from './dates.js';
 import { isObject, type JsonObject } from './json-input.js';
 import { RANKED_SEVERITIES, SEVERITIES_DESC, type RankedSeverity, type Severity } from './severity.js';
-import { loadYaml } from '../config/load.js';
+import { describeFound, loadPolicyDocument } from '../config/policy-document.js';
 
 /** A blocking threshold: the lowest severity that blocks, or NONE to never block. */
 export type Threshold = RankedSeverity | 'NONE';
@@ -51,14 +50,7 @@ export const DEFAULT_POLICY: Policy = {
  * Every mistake is one line naming the file and the key path.
  */
 export function parsePolicy(text: string, source: string): Policy {
-  let doc: unknown;
-  try {
-    doc = loadYaml(text, { schema: yaml.CORE_SCHEMA, filename: source });
-  } catch (err) {
-    const reason =
-      err instanceof yaml.YAMLException ? `${err.reason} at line ${(err.mark?.line ?? 0) + 1}` : String(err);
-    throw new UsageError(`${source}: not valid YAML (${reason})`);
-  }
+  const doc = loadPolicyDocument(text, source);
   if (doc === undefined || doc === null) return DEFAULT_POLICY;
   return new PolicyReader(source).policy(doc);
 }
@@ -73,15 +65,8 @@ class PolicyReader {
     throw new UsageError(`${this.source}: ${path} ${message}`);
   }
 
-  private describe(value: unknown): string {
-    if (value === null) return 'null';
-    if (Array.isArray(value)) return 'a list';
-    if (isObject(value)) return 'a map';
-    return `${typeof value} ${JSON.stringify(value)}`;
-  }
-
   private map(value: unknown, path: string, known: readonly string[]): JsonObject {
-    if (!isObject(value)) this.fail(path || 'the document', `must be a map, got ${this.describe(value)}`);
+    if (!isObject(value)) this.fail(path || 'the document', `must be a map, got ${describeFound(value)}`);
     for (const key of Object.keys(value)) {
       if (!known.includes(key))
         this.fail(path ? `${path}.${key}` : key, `is not a policy key (known here: ${known.join(', ')})`);
@@ -91,7 +76,7 @@ class PolicyReader {
 
   private string(value: unknown, path: string): string {
     if (typeof value !== 'string' || value.trim() === '')
-      this.fail(path, `must be a non-empty string, got ${this.describe(value)}`);
+      this.fail(path, `must be a non-empty string, got ${describeFound(value)}`);
     return value.trim();
   }
 
@@ -100,7 +85,7 @@ class PolicyReader {
   }
 
   private boolean(value: unknown, path: string): boolean {
-    if (typeof value !== 'boolean') this.fail(path, `must be true or false, got ${this.describe(value)}`);
+    if (typeof value !== 'boolean') this.fail(path, `must be true or false, got ${describeFound(value)}`);
     return value;
   }
 
@@ -115,7 +100,7 @@ class PolicyReader {
       const kind = integer ? 'a whole number' : 'a number';
       this.fail(
         path,
-        `must be ${kind} ${max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`}, got ${this.describe(value)}`,
+        `must be ${kind} ${max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`}, got ${describeFound(value)}`,
       );
     }
     return value;
@@ -124,19 +109,19 @@ class PolicyReader {
   private level(value: unknown, path: string, allowed: readonly string[]): string {
     const text = typeof value === 'string' ? value.trim().toUpperCase() : undefined;
     if (!text || !allowed.includes(text))
-      this.fail(path, `must be one of ${allowed.join(', ')}, got ${this.describe(value)}`);
+      this.fail(path, `must be one of ${allowed.join(', ')}, got ${describeFound(value)}`);
     return text;
   }
 
   private day(value: unknown, path: string): string {
     if (typeof value !== 'string' || parseDay(value) === undefined)
-      this.fail(path, `must be a date YYYY-MM-DD, got ${this.describe(value)}`);
+      this.fail(path, `must be a date YYYY-MM-DD, got ${describeFound(value)}`);
     return value;
   }
 
   private perSeverityDays(value: unknown, path: string): Partial<Record<Severity, number>> {
     const out: Partial<Record<Severity, number>> = {};
-    if (!isObject(value)) this.fail(path, `must be a map of severity to days, got ${this.describe(value)}`);
+    if (!isObject(value)) this.fail(path, `must be a map of severity to days, got ${describeFound(value)}`);
     for (const [key, days] of Object.entries(value)) {
       const severity = this.level(key, `${path}.${key}`, ALL_SEVERITIES) as Severity;
       out[severity] = this.number(days, `${path}.${key}`, 0, Infinity, true);
@@ -154,7 +139,7 @@ class PolicyReader {
       'allowlist',
     ]);
     if (top.version !== undefined && top.version !== 1)
-      this.fail('version', `must be 1, got ${this.describe(top.version)}`);
+      this.fail('version', `must be 1, got ${describeFound(top.version)}`);
     const blockOn =
       top.blockOn === undefined ? {} : this.map(top.blockOn, 'blockOn', ['fixable', 'unfixable']);
     return {
@@ -186,7 +171,7 @@ class PolicyReader {
     let ifMissing: 'severity' | 'pass' = 'severity';
     if (c.ifMissing !== undefined) {
       if (c.ifMissing !== 'severity' && c.ifMissing !== 'pass')
-        this.fail('cvss.ifMissing', `must be severity or pass, got ${this.describe(c.ifMissing)}`);
+        this.fail('cvss.ifMissing', `must be severity or pass, got ${describeFound(c.ifMissing)}`);
       ifMissing = c.ifMissing;
     }
     return {
@@ -200,7 +185,7 @@ class PolicyReader {
     const a = this.map(value, 'allowlist', ['warnWithinDays', 'maxLifetimeDays', 'entries']);
     const entries = a.entries === undefined ? [] : a.entries;
     if (!Array.isArray(entries))
-      this.fail('allowlist.entries', `must be a list, got ${this.describe(entries)}`);
+      this.fail('allowlist.entries', `must be a list, got ${describeFound(entries)}`);
     return {
       warnWithinDays:
         a.warnWithinDays === undefined

@@ -59,6 +59,12 @@ describe('policy parsing', () => {
     ).toBe('nvd');
   });
 
+  it('refuses a file that is not a policy without printing what is in it', () => {
+    expect(() => parsePolicy('root:$6$salt$not-a-policy-but-a-secret-line\n', 'policy.yaml')).toThrow(
+      /^policy\.yaml: the document must be a map, got a string of 43 characters$/,
+    );
+  });
+
   describe('rejects, with one line naming the key path', () => {
     it.each([
       [
