@@ -3,13 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { step as inspect } from '../../steps/inspect/main.js';
-import { runCommand } from '../helpers/command.js';
 import { freePort } from '../helpers/ports.js';
 import { startProcess, waitForOutput, type ManagedProcess } from '../helpers/processes.js';
 import { registryConfigYaml } from '../helpers/registry-config.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { runStepInProcess } from '../helpers/run-step.js';
 import { createSeeder } from '../helpers/seed.js';
+import { selfSignedCert } from '../helpers/signing-cert.js';
 import { makeTempDir } from '../helpers/temp-dirs.js';
 
 // TLS verification is on for every registry not explicitly insecure. A registry with a self-signed certificate
@@ -23,36 +23,16 @@ let host: string;
 let certPath: string;
 let digest: string;
 
-async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, 'registry.crt');
-  const key = join(dir, 'registry.key');
-  await runCommand('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=image-lifecycle test registry',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  return { cert, key };
-}
-
 beforeAll(async () => {
   plain = await startRegistry();
   digest = (await createSeeder(plain).pushImage({ repo: 'tls/app', tag: 'v1' })).digest;
   const dir = makeTempDir('tls-registry');
-  const { cert, key } = await selfSignedCert(dir);
+  const { certPath: cert, keyPath: key } = await selfSignedCert(
+    dir,
+    'registry',
+    'image-lifecycle test registry',
+    'IP:127.0.0.1,DNS:localhost',
+  );
   certPath = cert;
   const port = await freePort();
   const config = yaml.load(

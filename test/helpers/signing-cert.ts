@@ -11,14 +11,15 @@ export interface SigningCert {
   certDerBase64: string;
 }
 
-/**
- * A self-signed P-256 certificate made with the openssl CLI. The token server puts it in each JWT's x5c header;
- * distribution verifies that chain against its rootcertbundle, and a self-signed leaf that is itself the root
- * verifies.
- */
-export async function makeSigningCert(dir: string): Promise<SigningCert> {
-  const keyPath = join(dir, 'token-signer.key');
-  const certPath = join(dir, 'token-signer.crt');
+/** A self-signed P-256 certificate and its key, as PEM files in `dir`, made with the openssl CLI. */
+export async function selfSignedCert(
+  dir: string,
+  name: string,
+  subject: string,
+  subjectAltName?: string,
+): Promise<{ certPath: string; keyPath: string }> {
+  const keyPath = join(dir, `${name}.key`);
+  const certPath = join(dir, `${name}.crt`);
   await runCommand('openssl', [
     'req',
     '-x509',
@@ -34,8 +35,22 @@ export async function makeSigningCert(dir: string): Promise<SigningCert> {
     '-days',
     '2',
     '-subj',
-    '/CN=image-lifecycle test token signer',
+    `/CN=${subject}`,
+    ...(subjectAltName ? ['-addext', `subjectAltName=${subjectAltName}`] : []),
   ]);
+  return { certPath, keyPath };
+}
+
+/**
+ * A self-signed certificate for the token server: it puts it in each JWT's x5c header; distribution verifies
+ * that chain against its rootcertbundle, and a self-signed leaf that is itself the root verifies.
+ */
+export async function makeSigningCert(dir: string): Promise<SigningCert> {
+  const { certPath, keyPath } = await selfSignedCert(
+    dir,
+    'token-signer',
+    'image-lifecycle test token signer',
+  );
   const certPem = readFileSync(certPath);
   return {
     certPath,

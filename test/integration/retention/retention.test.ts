@@ -306,17 +306,7 @@ describe('a run stopped half way', () => {
             ? 'persistent503'
             : undefined,
       });
-      const crashed = await runStepInProcess(step, [
-        '--policy',
-        policy,
-        '--registry',
-        proxy.host,
-        '--repository',
-        repo,
-        '--apply',
-        '--output',
-        'json',
-      ]);
+      const crashed = await retention(proxy.host, policy, repo, '--apply');
       expect(crashed).toExitWith(3);
       expect(crashed.stderr).toMatch(/stopped after \d+ operations; running again finishes the job/);
       proxy.recover();
@@ -325,17 +315,7 @@ describe('a run stopped half way', () => {
       for (const [tag, digest] of Object.entries(expected.tags)) expect(kept[tag]).toBe(digest);
       expect(await present(seeder, repo, expected.present)).toEqual(expected.present);
 
-      const resumed = await runStepInProcess(step, [
-        '--policy',
-        policy,
-        '--registry',
-        proxy.host,
-        '--repository',
-        repo,
-        '--apply',
-        '--output',
-        'json',
-      ]);
+      const resumed = await retention(proxy.host, policy, repo, '--apply');
       expect(resumed).toExitWith(0);
       expect(await tagsNow(seeder, repo)).toEqual(expected.tags);
       expect(await present(seeder, repo, expected.absent)).toEqual([]);
