@@ -5,6 +5,7 @@ import { hostProcess } from './host-process.js';
 
 /** Enough lines to count every request of a test file, bounded so a chatty server cannot eat the worker's memory. */
 const MAX_LINES_PER_STREAM = 200_000;
+const STREAM_DRAIN_MS = 1000;
 
 /**
  * setpriv makes the kernel kill the child when the test process dies, even by SIGKILL, where no 'exit' handler
@@ -84,7 +85,15 @@ export function startProcess(
       hostProcess.off('exit', killOnExit);
       resolve(result);
     };
-    child.once('exit', (code, signal) => finish(code ?? signal ?? 'unknown'));
+    // 'exit' can come before the pipes are drained; 'close' comes after, unless a grandchild holds them open.
+    child.once('exit', (code, signal) => {
+      const result = code ?? signal ?? 'unknown';
+      const drainTimer = setTimeout(() => finish(result), STREAM_DRAIN_MS).unref();
+      child.once('close', () => {
+        clearTimeout(drainTimer);
+        finish(result);
+      });
+    });
     child.once('error', (error) => {
       stderr.push(Buffer.from(`spawn failed: ${error.message}\n`));
       finish('spawn-error');

@@ -43,9 +43,11 @@ test('a server that never answers makes the wait give up after its timeout', asy
 });
 
 test('stop() ends the process, and its output stays readable afterwards', async () => {
+  // Both lines are in their pipes once "up" is seen (pipe writes are synchronous): a SIGTERM sent then cannot
+  // land between them, as it could when "warming" came second.
   const child = startProcess('node', [
     '-e',
-    'console.log("up"); console.error("warming"); setInterval(() => {}, 1000)',
+    'console.error("warming"); console.log("up"); setInterval(() => {}, 1000)',
   ]);
   const deadline = Date.now() + 5000;
   while (!child.stdoutLines().includes('up') && Date.now() < deadline)
