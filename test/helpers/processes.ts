@@ -13,6 +13,22 @@ const STREAM_DRAIN_MS = 1000;
  */
 const SETPRIV = '/usr/bin/setpriv';
 
+/** One 'exit' listener for every live child: one each would pass Node's listener limit in a busy test file. */
+const liveChildren = new Set<ChildProcess>();
+const killLiveChildren = (): void => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+};
+
+function track(child: ChildProcess): void {
+  if (liveChildren.size === 0) hostProcess.on('exit', killLiveChildren);
+  liveChildren.add(child);
+}
+
+function untrack(child: ChildProcess): void {
+  liveChildren.delete(child);
+  if (liveChildren.size === 0) hostProcess.off('exit', killLiveChildren);
+}
+
 export interface ManagedProcess {
   readonly pid: number;
   readonly name: string;
@@ -74,15 +90,12 @@ export function startProcess(
   (child.stderr as Socket | null)?.unref();
 
   let done = false;
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  hostProcess.on('exit', killOnExit);
+  track(child);
   const exited = new Promise<number | string>((resolve) => {
     const finish = (result: number | string): void => {
       if (done) return;
       done = true;
-      hostProcess.off('exit', killOnExit);
+      untrack(child);
       resolve(result);
     };
     // 'exit' can come before the pipes are drained; 'close' comes after, unless a grandchild holds them open.
