@@ -93,6 +93,18 @@ export const kubeAccess: Readonly<Record<string, readonly KubeAccess[]>> = {
       verbs: ['get', 'patch'],
       why: 'put all traffic back on the stable Service',
     },
+    {
+      group: '',
+      resource: 'pods',
+      verbs: ['list'],
+      why: 'stop waiting at once when the rolled-back pods cannot pull their image',
+    },
+    {
+      group: '',
+      resource: 'events',
+      verbs: ['list'],
+      why: 'name the reason when a rolled-back pod cannot pull its image',
+    },
   ],
   'base-image-check': [
     {

@@ -1,5 +1,4 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
-import { PULL_FAILURE_REASONS } from '../diagnose/classify.js';
 import {
   describePullFailure,
   describeRuntimeFailure,
@@ -7,7 +6,7 @@ import {
   type PullFailure,
   type RuntimeFailure,
 } from '../diagnose/diagnose.js';
-import { containerProblems, isPodReady } from '../kube/pods.js';
+import { isPodReady } from '../kube/pods.js';
 
 export interface CanaryPodsHealth {
   state: 'ready' | 'waiting' | 'failed';
@@ -29,11 +28,6 @@ const FATAL_RUNTIME = new Set([
   'RunContainerError',
   'Error',
 ]);
-
-/** Whether these pods need their events read to be diagnosed: only pull failures do. */
-export function hasPullFailure(pods: readonly V1Pod[]): boolean {
-  return pods.some((p) => containerProblems(p).some((c) => PULL_FAILURE_REASONS.has(c.reason)));
-}
 
 /**
  * Judges the canary's pods from one look at them. A pull failure, a crash loop, an OOM kill or more

@@ -1,7 +1,8 @@
 import { podEvents } from '../diagnose/collect.js';
 import { listPods } from '../kube/pods.js';
 import { CanaryAbort, type CanaryContext } from './context.js';
-import { assessCanaryPods, hasPullFailure, type CanaryPodsHealth } from './pod-health.js';
+import { hasPullFailure } from '../diagnose/diagnose.js';
+import { assessCanaryPods, type CanaryPodsHealth } from './pod-health.js';
 
 export interface CanaryPods {
   /** The canary Deployment's label selector, e.g. `app=web,track=canary`. */

@@ -1,4 +1,6 @@
 import type { V1Deployment, V1LabelSelector } from '@kubernetes/client-node';
+import { lastingTemplatePullFailure } from '../diagnose/collect.js';
+import { describePullFailure } from '../diagnose/diagnose.js';
 import { UsageError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import {
@@ -88,7 +90,16 @@ export function awaitRollout(
   intervalMs: number,
   log: Logger,
 ): Promise<RolloutResult> {
-  return waitForRollout(client, name, { timeoutMs, intervalMs, onProgress: (m) => log.info(m) }, namespace);
+  const stalled = async (deployment: V1Deployment): Promise<string | undefined> => {
+    const failure = await lastingTemplatePullFailure(client, deployment, namespace);
+    return failure && `its pods cannot pull the image: ${failure.category}: ${describePullFailure(failure)}`;
+  };
+  return waitForRollout(
+    client,
+    name,
+    { timeoutMs, intervalMs, onProgress: (m) => log.info(m), stalled },
+    namespace,
+  );
 }
 
 export interface CanaryWorkload {

@@ -33,6 +33,19 @@ export const PULL_FAILURE_REASONS = new Set([
   'SignatureValidationFailed',
 ]);
 
+/**
+ * Failures the kubelet's retries will not cure: the registry answered, and its answer will not change by
+ * itself. Rate limits, unreachable registries and unclassified errors may pass, so a rollout waits on them.
+ */
+export const LASTING_PULL_FAILURES: ReadonlySet<PullFailureCategory> = new Set([
+  'not-found',
+  'unauthorized',
+  'tls',
+  'invalid-name',
+  'platform-mismatch',
+  'never-pull',
+]);
+
 // Tested in this order: a message can match several (a TLS handshake timeout is about reachability, not
 // certificates; "pull access denied, repository does not exist" is the registry refusing to say which).
 const RULES: Array<[PullFailureCategory, RegExp]> = [

@@ -175,6 +175,11 @@ export function diagnosePods(pods: readonly V1Pod[], events: readonly CoreV1Even
   return diagnosis;
 }
 
+/** Whether these pods need their events read to be diagnosed: only pull failures do. */
+export function hasPullFailure(pods: readonly V1Pod[]): boolean {
+  return pods.some((p) => containerProblems(p).some((c) => PULL_FAILURE_REASONS.has(c.reason)));
+}
+
 /** One line for a pull failure, as it goes into logs and the canary's abort reason. */
 export function describePullFailure(f: PullFailure): string {
   return `pod ${f.pod} container ${f.container}: ${f.reason}: ${f.title} (${f.image}): ${f.message}; fix: ${f.fix}`;

@@ -63,6 +63,8 @@ export interface RolloutWaitOptions {
   intervalMs?: number;
   /** Called with each new kubectl-style progress message. */
   onProgress?: (message: string) => void;
+  /** Asked on each poll while the rollout progresses: a reason it cannot finish ends the wait as failed. */
+  stalled?: (deployment: V1Deployment) => Promise<string | undefined>;
 }
 
 export interface RolloutResult extends RolloutStatus {
@@ -86,6 +88,8 @@ export async function waitForRollout(
     if (status.message !== last) options.onProgress?.(status.message);
     last = status.message;
     if (status.state !== 'progressing') return { ...status, outcome: status.state, deployment };
+    const stalled = await options.stalled?.(deployment);
+    if (stalled) return { state: 'failed', message: stalled, outcome: 'failed', deployment };
     if (Date.now() >= deadline) return { ...status, outcome: 'timeout', deployment };
     await sleep(options.intervalMs ?? 2000);
   }

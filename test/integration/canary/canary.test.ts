@@ -3,7 +3,12 @@ import { step as canaryStep } from '../../../steps/canary/main.js';
 import { step as rollbackStep } from '../../../steps/rollback/main.js';
 import { step as verifyStep } from '../../../steps/verify/main.js';
 import { LAST_KNOWN_GOOD_ANNOTATION, type CanaryState } from '../../../steps/lib/canary/state.js';
-import { getDeployment, waitForRollout, type KubeClient } from '../../../steps/lib/kube/index.js';
+import {
+  getDeployment,
+  patchDeployment,
+  waitForRollout,
+  type KubeClient,
+} from '../../../steps/lib/kube/index.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../../helpers/cluster.js';
 import { eventually } from '../../helpers/eventually.js';
@@ -561,6 +566,39 @@ describe('manual rollback', () => {
     expect(unknown.stderr).toMatch(
       /ERROR: --revision 99: deployment "manual" has no such revision \(revisions kept: [\d, ]+\)/,
     );
+  });
+
+  test('to a revision whose image the registry no longer has: fails at once with the pull diagnosis, not at its rollout timeout', async () => {
+    const seeder = createSeeder(registry);
+    const pushed = await seeder.pushImage({
+      repo: 'shop/web',
+      tag: 'purged',
+      layers: [tarArchive({ 'app/version': 'purged\n' })],
+    });
+    const purged = `${registry.host}/shop/web@${pushed.digest}`;
+    await deployStable(client, cluster.namespace, 'purged', images.v1);
+    // Pulled on every pod start, so the registry decides, not the node's image cache.
+    for (const container of [
+      { name: 'app', image: purged, imagePullPolicy: 'Always' },
+      { name: 'app', image: images.v2 },
+    ]) {
+      await patchDeployment(client, 'purged', 'strategic', {
+        spec: { template: { spec: { containers: [container] } } },
+      });
+      const rollout = await waitForRollout(client, 'purged', { timeoutMs: 20_000, intervalMs: 50 });
+      expect(rollout.outcome).toBe('done');
+    }
+    await seeder.http.expect([202], 'DELETE', `/v2/shop/web/manifests/${pushed.digest}`, {
+      scope: 'repository:shop/web:delete',
+    });
+
+    const run = await rollback(['--deployment', 'purged', '--to', 'revision']);
+    expect(run).toExitWith(1);
+    // The rollback helper gives the rollout 20s: a timeout would say so, and give no reason.
+    expect(run.stderr).toMatch(
+      /ERROR: deployment "purged" was rolled back but did not finish rolling out \(failed\): its pods cannot pull the image: not-found: pod purged-[a-z0-9-]+ container app: (ErrImagePull|ImagePullBackOff): tag or manifest not found \([^)]*shop\/web@sha256:[0-9a-f]{64}\): .*; fix: push the tag or correct the image reference/,
+    );
+    expect(imageOf(await getDeployment(client, 'purged'))).toBe(purged);
   });
 
   test('to last known good sets the images of the last promotion, and is refused while the Deployment is paused', async () => {

@@ -1,6 +1,7 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { parseLabel, selectorMatches } from '../../../steps/lib/canary/labels.js';
-import { assessCanaryPods, hasPullFailure } from '../../../steps/lib/canary/pod-health.js';
+import { assessCanaryPods } from '../../../steps/lib/canary/pod-health.js';
+import { hasPullFailure } from '../../../steps/lib/diagnose/diagnose.js';
 import { backOffPullingWaiting } from '../../kube-server/kubelet/messages.js';
 
 const IMAGE = '127.0.0.1:5000/shop/web:v2';
