@@ -17,15 +17,14 @@ describe('loadYaml', () => {
     });
   });
 
-  test('refuses an alias bomb quickly, with a js-yaml error on the line of the first alias', () => {
-    const started = Date.now();
+  // js-yaml shares aliased nodes, so the bomb only explodes in whoever walks the result: the error is the guard.
+  test('refuses an alias bomb, with a js-yaml error on the line of the first alias', () => {
     let error: unknown;
     try {
       loadYaml(billionLaughs());
     } catch (err) {
       error = err;
     }
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(error).toBeInstanceOf(yaml.YAMLException);
     expect((error as yaml.YAMLException).reason).toMatch(
       /^aliases expand to more than \d+ nodes \(an alias bomb\?\)/,

@@ -37,11 +37,10 @@ describe('globMatch', () => {
     );
   });
 
-  test('a pattern that makes a regex backtrack exponentially, or one too long for a regex, is answered at once', () => {
-    const started = Date.now();
+  // A backtracking matcher would still be at the first of these when jest's timeout ends the test.
+  test('a pattern that makes a regex backtrack exponentially, or one too long for a regex, is answered', () => {
     expect(globMatch(`${'*a'.repeat(40)}*b`, 'a'.repeat(60))).toBe(false);
     expect(globMatch('a'.repeat(100_000), 'a'.repeat(100_000))).toBe(true);
     expect(globMatch(`${'*'.repeat(50_000)}x`, 'y'.repeat(1000))).toBe(false);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
