@@ -38,3 +38,23 @@ export async function mapLimit<T, R>(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `work` once per key and hands every caller of that key the same promise, so concurrent callers
+ * share one request instead of racing (a registry rewrites a blob's link on each mount). A failure is
+ * forgotten, so a later call tries again, unless `keepFailures` makes it the answer for that key too.
+ */
+export function onceByKey<T>(
+  options: { keepFailures?: boolean } = {},
+): (key: string, work: () => Promise<T>) => Promise<T> {
+  const running = new Map<string, Promise<T>>();
+  return (key, work) => {
+    let promise = running.get(key);
+    if (!promise) {
+      promise = work();
+      if (!options.keepFailures) promise.catch(() => running.delete(key));
+      running.set(key, promise);
+    }
+    return promise;
+  };
+}

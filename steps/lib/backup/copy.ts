@@ -1,4 +1,4 @@
-import { createLimiter, mapLimit } from '../concurrency.js';
+import { createLimiter, mapLimit, onceByKey } from '../concurrency.js';
 import {
   addToFallbackIndex,
   isIndex,
@@ -44,11 +44,11 @@ export class TreeCopier {
     blobsPresent: 0,
     bytesCopied: 0,
   };
-  private readonly manifests = new Map<string, Promise<void>>();
-  private readonly blobs = new Map<string, Promise<void>>();
-  private readonly referrersDone = new Map<string, Promise<void>>();
+  private readonly manifests = onceByKey<void>();
+  private readonly blobs = onceByKey<void>();
+  private readonly referrersDone = onceByKey<void>();
   /** Source manifests read this run, by repository and digest: tag writes and sizes reuse them. */
-  private readonly sources = new Map<string, Promise<ManifestResult>>();
+  private readonly sources = onceByKey<ManifestResult>();
   /** The target repository holding (or receiving) each blob: the mount source for other repositories. */
   private readonly homes = new Map<string, Promise<string>>();
   /** Blob transfers at once (each holds two connections: a download streaming into an upload). */
@@ -63,19 +63,14 @@ export class TreeCopier {
 
   /** The source manifest at `digest`, read once per run. */
   manifest(source: Reference, digest: string): Promise<ManifestResult> {
-    const key = `${source.context()}@${digest}`;
-    let found = this.sources.get(key);
-    if (!found) {
-      found = this.client.getManifest(source.withDigest(digest));
-      found.catch(() => this.sources.delete(key));
-      this.sources.set(key, found);
-    }
-    return found;
+    return this.sources(`${source.context()}@${digest}`, () =>
+      this.client.getManifest(source.withDigest(digest)),
+    );
   }
 
   /** Makes the manifest `digest` of `source` exist in `target` with everything it references. */
   ensure(source: Reference, target: Reference, digest: string): Promise<void> {
-    return this.once(this.manifests, `${target.context()}@${digest}`, async () => {
+    return this.manifests(`${target.context()}@${digest}`, async () => {
       if (await this.client.exists(target.withDigest(digest))) {
         this.counters.manifestsPresent++;
       } else {
@@ -102,7 +97,7 @@ export class TreeCopier {
    * referrers), and lists them in the target's fallback tag where the target has no referrers API.
    */
   referrers(source: Reference, target: Reference, subject: string): Promise<void> {
-    return this.once(this.referrersDone, `${target.context()}@${subject}`, async () => {
+    return this.referrersDone(`${target.context()}@${subject}`, async () => {
       const found = await this.client.referrers(source, subject);
       for (const referrer of found) {
         await this.ensure(source, target, referrer.digest);
@@ -134,7 +129,7 @@ export class TreeCopier {
   }
 
   private async copyBlob(source: Reference, target: Reference, blob: Descriptor): Promise<void> {
-    await this.once(this.blobs, `${target.context()}@${blob.digest}`, async () => {
+    await this.blobs(`${target.context()}@${blob.digest}`, async () => {
       const homeKey = `${target.registry}/${blob.digest}`;
       if (await this.client.headBlob(target, blob.digest)) {
         this.counters.blobsPresent++;
@@ -174,16 +169,5 @@ export class TreeCopier {
       repository !== target.repository &&
       this.client.mountBlob(target, digest, repository)
     );
-  }
-
-  /** Runs `work` once per key; a failed attempt is forgotten so a later call tries again. */
-  private once(map: Map<string, Promise<void>>, key: string, work: () => Promise<void>): Promise<void> {
-    let running = map.get(key);
-    if (!running) {
-      running = work();
-      running.catch(() => map.delete(key));
-      map.set(key, running);
-    }
-    return running;
   }
 }

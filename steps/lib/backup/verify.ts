@@ -1,4 +1,4 @@
-import { mapLimit } from '../concurrency.js';
+import { mapLimit, onceByKey } from '../concurrency.js';
 import { errorMessage, ExitCode, StepError, type ExitCodeValue } from '../errors.js';
 import { isIndex, type RegistryClient } from '../oci/index.js';
 import type { Logger } from '../tekton/log.js';
@@ -51,43 +51,28 @@ export async function verifyInventory(
     movedTags: [],
     infraFailure: false,
   };
-  const manifests = new Map<string, Promise<void>>();
-  const blobs = new Map<string, Promise<void>>();
+  // A problem found once is the answer for every entry that shares the manifest or blob.
+  const manifests = onceByKey<void>({ keepFailures: true });
+  const blobs = onceByKey<void>({ keepFailures: true });
 
-  const checkManifest = (repository: string, digest: string): Promise<void> => {
-    const key = `${repository}@${digest}`;
-    let running = manifests.get(key);
-    if (!running) {
-      running = (async () => {
-        const ref = repo(place.registry, repository);
-        const m = await client.getManifest(ref.withDigest(digest));
-        report.manifestsChecked++;
-        if (isIndex(m.descriptor.mediaType) && 'manifests' in m.manifest) {
-          await mapLimit(m.manifest.manifests, concurrency, (child) =>
-            checkManifest(repository, child.digest),
-          );
-        } else if ('config' in m.manifest) {
-          const wanted = [m.manifest.config, ...m.manifest.layers].filter((d) => !d.urls?.length);
-          await mapLimit(wanted, concurrency, (blob) => checkBlob(repository, blob.digest));
-        }
-      })();
-      manifests.set(key, running);
-    }
-    return running;
-  };
-  const checkBlob = (repository: string, digest: string): Promise<void> => {
-    const key = `${repository}@${digest}`;
-    let running = blobs.get(key);
-    if (!running) {
-      running = (async () => {
-        const found = await client.headBlob(repo(place.registry, repository), digest);
-        report.blobsChecked++;
-        if (!found) throw new Error(`blob ${digest} is missing`);
-      })();
-      blobs.set(key, running);
-    }
-    return running;
-  };
+  const checkManifest = (repository: string, digest: string): Promise<void> =>
+    manifests(`${repository}@${digest}`, async () => {
+      const ref = repo(place.registry, repository);
+      const m = await client.getManifest(ref.withDigest(digest));
+      report.manifestsChecked++;
+      if (isIndex(m.descriptor.mediaType) && 'manifests' in m.manifest) {
+        await mapLimit(m.manifest.manifests, concurrency, (child) => checkManifest(repository, child.digest));
+      } else if ('config' in m.manifest) {
+        const wanted = [m.manifest.config, ...m.manifest.layers].filter((d) => !d.urls?.length);
+        await mapLimit(wanted, concurrency, (blob) => checkBlob(repository, blob.digest));
+      }
+    });
+  const checkBlob = (repository: string, digest: string): Promise<void> =>
+    blobs(`${repository}@${digest}`, async () => {
+      const found = await client.headBlob(repo(place.registry, repository), digest);
+      report.blobsChecked++;
+      if (!found) throw new Error(`blob ${digest} is missing`);
+    });
 
   await mapLimit(entries, concurrency, async (e) => {
     const repository = place.repositoryOf(e);

@@ -1,4 +1,4 @@
-import { mapLimit } from '../concurrency.js';
+import { mapLimit, onceByKey } from '../concurrency.js';
 import {
   DOCKER_CONFIG,
   OCI_CONFIG,
@@ -43,13 +43,13 @@ interface Entry {
  * same repositories again. Manifests are immutable by digest, so the cache is exact.
  */
 export class ManifestStore {
-  private readonly entries = new Map<string, Promise<Entry | undefined>>();
-  private readonly dated = new Map<string, Promise<void>>();
+  private readonly entries = onceByKey<Entry | undefined>();
+  private readonly dated = onceByKey<void>();
 
   constructor(private readonly client: RegistryClient) {}
 
   async manifest(repo: Reference, digest: string, readConfig: boolean): Promise<Entry | undefined> {
-    const entry = await once(this.entries, digest, async () => {
+    const entry = await this.entries(digest, async () => {
       const result = await readOrGone(() => this.client.getManifest(repo.withDigest(digest)));
       return result && parse(result);
     });
@@ -60,7 +60,7 @@ export class ManifestStore {
   async tagManifest(repo: Reference, tag: string, readConfig: boolean): Promise<Entry | undefined> {
     const result = await readOrGone(() => this.client.getManifest(repo.withTag(tag)));
     if (!result) return undefined;
-    const entry = await once(this.entries, result.descriptor.digest, async () => parse(result));
+    const entry = await this.entries(result.descriptor.digest, async () => parse(result));
     return this.dates(repo, entry, readConfig);
   }
 
@@ -70,7 +70,7 @@ export class ManifestStore {
     readConfig: boolean,
   ): Promise<Entry | undefined> {
     if (entry?.configDigest && readConfig)
-      await once(this.dated, entry.info.digest, () => this.addConfigDates(repo, entry));
+      await this.dated(entry.info.digest, () => this.addConfigDates(repo, entry));
     return entry;
   }
 
@@ -126,16 +126,6 @@ function parse(result: ManifestResult): Entry {
 }
 
 /** The promise for `key`, started once; a failure is forgotten so that the next caller tries again. */
-function once<T>(cache: Map<string, Promise<T>>, key: string, start: () => Promise<T>): Promise<T> {
-  let found = cache.get(key);
-  if (!found) {
-    found = start();
-    found.catch(() => cache.delete(key));
-    cache.set(key, found);
-  }
-  return found;
-}
-
 function parseConfig(bytes: Buffer): ImageConfig | undefined {
   try {
     return JSON.parse(bytes.toString('utf8')) as ImageConfig;

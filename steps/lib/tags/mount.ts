@@ -1,4 +1,4 @@
-import { mapLimit } from '../concurrency.js';
+import { mapLimit, onceByKey } from '../concurrency.js';
 import { UsageError } from '../errors.js';
 import {
   isIndex,
@@ -14,7 +14,8 @@ const CONCURRENCY = 8;
  * Makes the manifest `manifest` (read from `source`) exist by digest in `target`, a repository of the same
  * registry, without moving layer bytes: blobs come over by cross-repository mount (copied only where the
  * registry will not mount), and an index brings each child manifest first, so a multi-arch image stays whole.
- * Returns false when the target already had it.
+ * A blob the children share is mounted once: distribution rewrites a blob's link file on every mount, and
+ * a manifest PUT that reads it mid-write fails with digest_invalid. Returns false when the target already had it.
  */
 export async function mountManifest(
   client: RegistryClient,
@@ -27,18 +28,24 @@ export async function mountManifest(
       `${target.context()}: tags can only point into a repository of the image's own registry (${source.registry})`,
     );
   }
-  const digest = manifest.descriptor.digest;
-  if (await client.exists(target.withDigest(digest))) return false;
-  if (isIndex(manifest.descriptor.mediaType) && 'manifests' in manifest.manifest) {
-    await mapLimit(manifest.manifest.manifests, CONCURRENCY, async (child) => {
-      await mountManifest(client, source, target, await client.getManifest(source.withDigest(child.digest)));
-    });
-  } else if ('config' in manifest.manifest) {
-    const blobs = [manifest.manifest.config, ...manifest.manifest.layers].filter(isDistributable);
-    await mapLimit(blobs, CONCURRENCY, (blob) => mountBlob(client, source, target, blob));
-  }
-  await client.putManifest(target.withDigest(digest), manifest.body, manifest.descriptor.mediaType);
-  return true;
+  const mountOnce = onceByKey<void>();
+  const place = async (m: ManifestResult): Promise<boolean> => {
+    const digest = m.descriptor.digest;
+    if (await client.exists(target.withDigest(digest))) return false;
+    if (isIndex(m.descriptor.mediaType) && 'manifests' in m.manifest) {
+      await mapLimit(m.manifest.manifests, CONCURRENCY, async (child) => {
+        await place(await client.getManifest(source.withDigest(child.digest)));
+      });
+    } else if ('config' in m.manifest) {
+      const blobs = [m.manifest.config, ...m.manifest.layers].filter(isDistributable);
+      await mapLimit(blobs, CONCURRENCY, (blob) =>
+        mountOnce(blob.digest, () => mountBlob(client, source, target, blob)),
+      );
+    }
+    await client.putManifest(target.withDigest(digest), m.body, m.descriptor.mediaType);
+    return true;
+  };
+  return place(manifest);
 }
 
 /** Foreign layers (with `urls`) are not in the registry; the manifest points elsewhere for them. */

@@ -249,6 +249,12 @@ describe('tag', () => {
     expect(uploads.every((r) => r.method === 'POST' && r.target.includes('mount=') && r.status === 201)).toBe(
       true,
     );
+    // The children share their layer: each blob is mounted once, as a second mount racing a manifest PUT
+    // makes distribution answer digest_invalid.
+    const mounted = uploads.map((r) => new URL(r.target, 'http://registry').searchParams.get('mount'));
+    const blobs = new Set(index.children.flatMap((c) => [c.configDigest, ...c.layerDigests]));
+    expect(blobs.size).toBeLessThan(index.children.length * 2);
+    expect(mounted.sort()).toEqual([...blobs].sort());
   });
 
   test('the target repository must be on the same registry', async () => {
