@@ -5,3 +5,24 @@ import { runInThisContext } from 'node:vm';
  * never fires; code evaluated in the host context still sees the real one. Outside jest this is just `process`.
  */
 export const hostProcess = runInThisContext('process') as NodeJS.Process;
+
+const EXIT_HOOKS = Symbol.for('image-lifecycle.test.exit-hooks');
+
+/**
+ * Runs `hook` when the worker process exits, and returns what cancels it. Every test file of a worker loads
+ * its own copy of the helpers, so the hooks live on the real process, behind one 'exit' listener for all.
+ */
+export function onHostExit(hook: () => void): () => void {
+  const host = hostProcess as unknown as Record<symbol, Set<() => void> | undefined>;
+  let hooks = host[EXIT_HOOKS];
+  if (!hooks) {
+    const created = new Set<() => void>();
+    host[EXIT_HOOKS] = hooks = created;
+    hostProcess.on('exit', () => {
+      for (const run of created) run();
+    });
+  }
+  const registered = hooks;
+  registered.add(hook);
+  return () => registered.delete(hook);
+}

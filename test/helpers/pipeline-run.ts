@@ -3,7 +3,7 @@ import type { RunRecord } from '../../steps/lib/runner/engine.js';
 import { cliCommand } from '../../steps/lib/runner/cli-command.js';
 import type { TaskOutcome } from '../../steps/lib/runner/status.js';
 import { REPO_ROOT } from './cli.js';
-import { hostProcess } from './host-process.js';
+import { onHostExit } from './host-process.js';
 
 export interface PipelineRunOptions {
   params?: Record<string, string>;
@@ -67,11 +67,11 @@ export function runPipeline(file: string, options: PipelineRunOptions = {}): Pro
     // SIGTERM, not SIGKILL: the runner then cancels its TaskRuns and stops the step processes it started.
     const cancel = () => child.kill('SIGTERM');
     const timer = setTimeout(cancel, options.timeoutMs ?? 240_000);
-    hostProcess.on('exit', cancel);
+    const forgetAtExit = onHostExit(cancel);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      hostProcess.off('exit', cancel);
+      forgetAtExit();
       let record: RunRecord | undefined;
       try {
         record = stdout.trim() ? (JSON.parse(stdout) as RunRecord) : undefined;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { hostProcess } from './host-process.js';
+import { onHostExit } from './host-process.js';
 
 /** Enough lines to count every request of a test file, bounded so a chatty server cannot eat the worker's memory. */
 const MAX_LINES_PER_STREAM = 200_000;
@@ -9,25 +9,9 @@ const STREAM_DRAIN_MS = 1000;
 
 /**
  * setpriv makes the kernel kill the child when the test process dies, even by SIGKILL, where no 'exit' handler
- * runs. The 'exit' handler below covers the ordinary exit, and machines without setpriv.
+ * runs. The exit hook below covers the ordinary exit, and machines without setpriv.
  */
 const SETPRIV = '/usr/bin/setpriv';
-
-/** One 'exit' listener for every live child: one each would pass Node's listener limit in a busy test file. */
-const liveChildren = new Set<ChildProcess>();
-const killLiveChildren = (): void => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-};
-
-function track(child: ChildProcess): void {
-  if (liveChildren.size === 0) hostProcess.on('exit', killLiveChildren);
-  liveChildren.add(child);
-}
-
-function untrack(child: ChildProcess): void {
-  liveChildren.delete(child);
-  if (liveChildren.size === 0) hostProcess.off('exit', killLiveChildren);
-}
 
 export interface ManagedProcess {
   readonly pid: number;
@@ -90,12 +74,12 @@ export function startProcess(
   (child.stderr as Socket | null)?.unref();
 
   let done = false;
-  track(child);
+  const forgetAtExit = onHostExit(() => child.kill('SIGKILL'));
   const exited = new Promise<number | string>((resolve) => {
     const finish = (result: number | string): void => {
       if (done) return;
       done = true;
-      untrack(child);
+      forgetAtExit();
       resolve(result);
     };
     // 'exit' can come before the pipes are drained; 'close' comes after, unless a grandchild holds them open.

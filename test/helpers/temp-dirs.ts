@@ -1,25 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostProcess } from './host-process.js';
+import { onHostExit } from './host-process.js';
 
-const live = new Set<string>();
-
-function removeAllSync(): void {
-  for (const dir of live) rmSync(dir, { recursive: true, force: true });
-  live.clear();
-}
+/** Each live directory, with what cancels its removal at exit. */
+const live = new Map<string, () => void>();
 
 /** A fresh directory under the OS temp dir, removed by removeTempDir or, failing that, when the process exits. */
 export function makeTempDir(prefix: string): string {
-  if (live.size === 0) hostProcess.once('exit', removeAllSync);
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  live.add(dir);
+  live.set(
+    dir,
+    onHostExit(() => rmSync(dir, { recursive: true, force: true })),
+  );
   return dir;
 }
 
 export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+  live.get(dir)?.();
   live.delete(dir);
-  if (live.size === 0) hostProcess.off('exit', removeAllSync);
 }
