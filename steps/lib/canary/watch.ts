@@ -1,7 +1,7 @@
 import { podEvents } from '../diagnose/collect.js';
+import { hasPullFailure } from '../diagnose/diagnose.js';
 import { listPods } from '../kube/pods.js';
 import { CanaryAbort, type CanaryContext } from './context.js';
-import { hasPullFailure } from '../diagnose/diagnose.js';
 import { assessCanaryPods, type CanaryPodsHealth } from './pod-health.js';
 
 export interface CanaryPods {
