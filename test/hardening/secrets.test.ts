@@ -8,6 +8,7 @@ import { allFlags, runStep } from '../../steps/lib/tekton/step.js';
 import { CLUSTER_ADMIN } from '../kube-server/auth.js';
 import { addRunSummary } from '../helpers/run-summary.js';
 import { makeTempDir } from '../helpers/temp-dirs.js';
+import { buildStepStorageFlags, storageIn } from '../integration/build/sample-base.js';
 import { baseline, context, loadSteps, overriding, startWorld, type AnyStep, type World } from './world.js';
 
 // One canary secret in every credential input a step takes (docker config password and auth, Pushgateway bearer
@@ -111,17 +112,7 @@ const CREDENTIALS: Record<string, (mode: Mode) => { args: string[]; env?: Record
 /** Steps that need more than the bad-input contexts to reach their credentials. */
 const USING: Record<string, () => string[]> = {
   // A real build and push: buildah gets the docker config as its auth file.
-  build: () => [
-    '--dry-run=false',
-    '--storage-driver',
-    'vfs',
-    '--storage-root',
-    join(dir, 'storage'),
-    '--run-root',
-    join(dir, 'run'),
-    '--layers',
-    'false',
-  ],
+  build: () => ['--dry-run=false', ...buildStepStorageFlags(storageIn(dir, 'build')), '--layers', 'false'],
 };
 
 /** Flags whose name says they carry a credential: each must have a canary writer above. */

@@ -7,6 +7,7 @@ import { createSeeder, type Seeder } from '../../helpers/seed.js';
 import { tarArchive } from '../../helpers/tar.js';
 import { referrersFallbackTag } from '../../helpers/image-content.js';
 import type { AnyStep } from '../world.js';
+import { buildStepStorageFlags, storageIn } from '../../integration/build/sample-base.js';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 
@@ -322,12 +323,7 @@ export const SCENARIOS: readonly FaultScenario[] = [
         `${proxyHost}/${prefix}app:1`,
         '--context',
         context,
-        '--storage-driver',
-        'vfs',
-        '--storage-root',
-        join(dir, 'storage'),
-        '--run-root',
-        join(dir, 'run'),
+        ...buildStepStorageFlags(storageIn(dir, 'build')),
         '--layers',
         'false',
         '--retry-delay-ms',

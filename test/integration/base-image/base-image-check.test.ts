@@ -12,7 +12,7 @@ import { runStepInProcess } from '../../helpers/run-step.js';
 import { createSeeder, type Seeder } from '../../helpers/seed.js';
 import { tarArchive } from '../../helpers/tar.js';
 import { makeTempDir } from '../../helpers/temp-dirs.js';
-import { pushSampleBase, storageIn } from '../build/sample-base.js';
+import { buildStepStorageFlags, pushSampleBase, storageIn } from '../build/sample-base.js';
 
 jest.setTimeout(240_000);
 
@@ -142,12 +142,7 @@ beforeAll(async () => {
     join(REPO_ROOT, 'examples', 'sample-app'),
     '--build-arg',
     `BASE_IMAGE=${builtBase}`,
-    '--storage-driver',
-    'vfs',
-    '--storage-root',
-    storage.root,
-    '--run-root',
-    storage.runRoot,
+    ...buildStepStorageFlags(storage),
   ]);
   if (built.code !== 0) throw new Error(`build failed: ${built.stderr}`);
   was.built = built.results.BASE_IMAGE_DIGEST as string;

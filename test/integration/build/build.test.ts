@@ -7,7 +7,7 @@ import { startRegistry, type TestRegistry } from '../../helpers/registry.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
 import { runStepInProcess } from '../../helpers/run-step.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dirs.js';
-import { pushSampleBase, storageIn, type BuildahStorage } from './sample-base.js';
+import { buildStepStorageFlags, pushSampleBase, storageIn, type BuildahStorage } from './sample-base.js';
 
 jest.setTimeout(240_000);
 
@@ -48,12 +48,7 @@ function build(storage: BuildahStorage, image: string, extra: string[] = []) {
     SAMPLE_APP,
     '--build-arg',
     `BASE_IMAGE=${base}`,
-    '--storage-driver',
-    'vfs',
-    '--storage-root',
-    storage.root,
-    '--run-root',
-    storage.runRoot,
+    ...buildStepStorageFlags(storage),
     '--retry-delay-ms',
     '100',
     '--output',
@@ -137,12 +132,7 @@ describe('build of examples/sample-app against the test registry', () => {
       `${registry.host}/sample/broken:1`,
       '--context',
       broken,
-      '--storage-driver',
-      'vfs',
-      '--storage-root',
-      storageIn(dir, 'warm').root,
-      '--run-root',
-      storageIn(dir, 'warm').runRoot,
+      ...buildStepStorageFlags(storageIn(dir, 'warm')),
       '--retries',
       '3',
       '--retry-delay-ms',

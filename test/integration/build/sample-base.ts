@@ -19,6 +19,11 @@ export function storageIn(dir: string, name: string): BuildahStorage {
   return { root: join(dir, name, 'root'), runRoot: join(dir, name, 'runroot') };
 }
 
+/** The build step's flags for this storage (vfs: the only driver that works here without fuse). */
+export function buildStepStorageFlags(storage: BuildahStorage): string[] {
+  return ['--storage-driver', 'vfs', '--storage-root', storage.root, '--run-root', storage.runRoot];
+}
+
 export function buildahArgs(storage: BuildahStorage): string[] {
   return ['--storage-driver', 'vfs', '--root', storage.root, '--runroot', storage.runRoot];
 }
