@@ -14,15 +14,14 @@ const EXIT_HOOKS = Symbol.for('image-lifecycle.test.exit-hooks');
  */
 export function onHostExit(hook: () => void): () => void {
   const host = hostProcess as unknown as Record<symbol, Set<() => void> | undefined>;
-  let hooks = host[EXIT_HOOKS];
-  if (!hooks) {
-    const created = new Set<() => void>();
-    host[EXIT_HOOKS] = hooks = created;
-    hostProcess.on('exit', () => {
-      for (const run of created) run();
-    });
-  }
-  const registered = hooks;
-  registered.add(hook);
-  return () => registered.delete(hook);
+  const hooks = (host[EXIT_HOOKS] ??= runAtExit(new Set()));
+  hooks.add(hook);
+  return () => hooks.delete(hook);
+}
+
+function runAtExit(hooks: Set<() => void>): Set<() => void> {
+  hostProcess.on('exit', () => {
+    for (const run of hooks) run();
+  });
+  return hooks;
 }
