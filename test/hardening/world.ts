@@ -333,27 +333,9 @@ const CONTEXTS: Record<string, (w: World) => string[]> = {
     '--pipelinerun-template',
     w.files.pipelineRunTemplate!,
   ],
-  'base-image-check --kubeconfig': (w) => [
-    '--rebuild',
-    'create',
-    '--pipelinerun-template',
-    w.files.pipelineRunTemplate!,
-    ...kube(w),
-  ],
-  'base-image-check --context': (w) => [
-    '--rebuild',
-    'create',
-    '--pipelinerun-template',
-    w.files.pipelineRunTemplate!,
-    ...kube(w),
-  ],
-  'base-image-check --namespace': (w) => [
-    '--rebuild',
-    'create',
-    '--pipelinerun-template',
-    w.files.pipelineRunTemplate!,
-    ...kube(w),
-  ],
+  'base-image-check --kubeconfig': rebuildInCluster,
+  'base-image-check --context': rebuildInCluster,
+  'base-image-check --namespace': rebuildInCluster,
   'verify --kubeconfig': (w) => ['--service-account', 'deployer', ...kube(w)],
   'verify --context': (w) => ['--service-account', 'deployer', ...kube(w)],
   'verify --namespace': (w) => ['--service-account', 'deployer', ...kube(w)],
@@ -371,6 +353,11 @@ export function context(step: string, flag: string, w: World): string[] {
 function kube(w: World): string[] {
   if (!w.cluster) throw new Error('a Kubernetes step without a cluster');
   return ['--kubeconfig', w.cluster.kubeconfigPath, '--namespace', w.cluster.namespace];
+}
+
+/** base-image-check creating its rebuild PipelineRuns in the test cluster. */
+function rebuildInCluster(w: World): string[] {
+  return ['--rebuild', 'create', '--pipelinerun-template', w.files.pipelineRunTemplate!, ...kube(w)];
 }
 
 /** A value of the right kind for a required flag of a step that has no baseline of its own yet. */
